@@ -1,0 +1,1 @@
+"""Shared by every stage: atomic file I/O, runtime setup (device, threads, seeds), image conversions."""

@@ -1,0 +1,5 @@
+"""Errors that are the user's to fix: they name the file or key and what was expected."""
+
+
+class DataError(ValueError):
+    """Raw or prepared data that is missing, corrupt or does not match its checksum; names the file."""

@@ -1,0 +1,34 @@
+"""Device, threads, seeds and determinism: one place that sets them for every stage."""
+from __future__ import annotations
+
+import os
+import zlib
+
+import torch
+
+from synthmix.params import RuntimeParams
+
+
+def setup(runtime: RuntimeParams) -> torch.device:
+    """Apply the runtime section and return the device to compute on."""
+    torch.set_num_threads(runtime.threads or os.cpu_count() or 1)
+    if runtime.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("runtime.device = 'cuda' but torch sees no CUDA device; use 'auto' or 'cpu'")
+    use_cuda = runtime.device == "cuda" or (runtime.device == "auto" and torch.cuda.is_available())
+    if runtime.deterministic:
+        # cuBLAS needs this set before its first use to be deterministic.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
+    return torch.device("cuda" if use_cuda else "cpu")
+
+
+def seed_for(seed: int, *names: str) -> int:
+    """A stable per-item seed: the same (seed, names) always gives the same number, on any machine."""
+    return (seed * 1_000_003 + zlib.crc32("/".join(names).encode())) % (2**31 - 1)
+
+
+def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    g = torch.Generator(device=device)
+    g.manual_seed(seed)
+    return g

@@ -1,0 +1,1 @@
+"""Dataset sources (fetch + checksum + parse) and preparation (scarcity, split, one file per class)."""

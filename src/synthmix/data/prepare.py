@@ -1,0 +1,77 @@
+"""Scarcity, class selection, resizing and the stratified train/val/test split."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from synthmix.core.errors import DataError
+from synthmix.data.store import Prepared
+from synthmix.params import DataParams
+
+
+def resize(images: np.ndarray, size: int) -> np.ndarray:
+    """Resize uint8 (N, H, W, C) to (N, size, size, C) in one batched call (bilinear, antialiased)."""
+    if images.shape[1] == size and images.shape[2] == size:
+        return images
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float()          # (N, C, H, W)
+    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def split_indices(labels: np.ndarray, n_classes: int, per_class: int, val_per_class: int,
+                  test_fraction: float, seed: int, class_names: list[str]) -> dict[str, list[np.ndarray]]:
+    """Per class: a test share first (untouched by scarcity), then val, then `per_class` for training.
+
+    The permutation of each class depends only on (seed, class index), so changing `per_class`
+    keeps the same test and validation images.
+    """
+    out: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
+    for c in range(n_classes):
+        idx = np.flatnonzero(labels == c)
+        rng = np.random.default_rng([seed, c])
+        idx = idx[rng.permutation(len(idx))]
+        n_test = int(round(len(idx) * test_fraction))
+        need = n_test + val_per_class + per_class
+        if n_test < 1 or len(idx) < need:
+            raise DataError(f"class {class_names[c]!r} has {len(idx)} images; it needs {need} "
+                            f"({n_test} test + {val_per_class} val + {per_class} train): lower "
+                            "data.per_class or data.val_per_class")
+        out["test"].append(idx[:n_test])
+        out["val"].append(idx[n_test:n_test + val_per_class])
+        out["train"].append(idx[n_test + val_per_class:need])
+    return out
+
+
+def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParams) -> Prepared:
+    """Select `p.classes`, resize, and split into per-class train files and val/test arrays."""
+    raw_names = [str(c) for c in raw_meta["classes"]]
+    missing = [c for c in p.classes if c not in raw_names]
+    if missing:
+        raise DataError(f"data.classes names {missing} not in dataset {raw_meta['name']!r}; "
+                        f"its classes are: {', '.join(raw_names)}")
+    # Relabel: class i of the prepared data is p.classes[i].
+    remap = np.full(len(raw_names), -1, np.int64)
+    for new, name in enumerate(p.classes):
+        remap[raw_names.index(name)] = new
+    new_labels = remap[labels]
+    keep = new_labels >= 0
+    images, new_labels = resize(images[keep], p.image_size), new_labels[keep]
+
+    parts = split_indices(new_labels, len(p.classes), p.per_class, p.val_per_class,
+                          p.test_fraction, p.seed, p.classes)
+    val = np.concatenate(parts["val"])
+    test = np.concatenate(parts["test"])
+    meta = {
+        "name": raw_meta["name"],
+        "source": raw_meta.get("source"),
+        "raw_checksums": raw_meta.get("checksums", {}),
+        "classes": list(p.classes),
+        "image_shape": [p.image_size, p.image_size, int(images.shape[3])],
+        "counts": {"train": {c: len(i) for c, i in zip(p.classes, parts["train"])},
+                   "val": int(len(val)), "test": int(len(test))},
+    }
+    return Prepared(
+        train={c: images[i] for c, i in zip(p.classes, parts["train"])},
+        val_images=images[val], val_labels=new_labels[val],
+        test_images=images[test], test_labels=new_labels[test], meta=meta)

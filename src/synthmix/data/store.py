@@ -1,0 +1,75 @@
+"""The on-disk formats passed between stages: `.npy` arrays (deterministic bytes) and a meta.json.
+
+raw dir:       images.npy uint8 (N, H, W, C), labels.npy int64 (N,), meta.json
+prepared dir:  train/<class>.npy uint8 (n_c, S, S, C) one file per class (a GAN stage reads only its
+               own class's bytes), val_images.npy, val_labels.npy, test_images.npy, test_labels.npy,
+               meta.json (class names in label order, shape, counts, source, checksums)
+class-file dir: <class>.npy per class (synthetic images, raw and filtered)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from synthmix.core.io import load_json, load_npy, save_json, save_npy
+
+
+def write_raw(dir: Path, images: np.ndarray, labels: np.ndarray, meta: dict) -> None:
+    dir = Path(dir)
+    save_npy(dir / "images.npy", images)
+    save_npy(dir / "labels.npy", labels)
+    save_json(dir / "meta.json", meta)
+
+
+def read_raw(dir: Path) -> tuple[np.ndarray, np.ndarray, dict]:
+    dir = Path(dir)
+    images, labels, meta = load_npy(dir / "images.npy"), load_npy(dir / "labels.npy"), load_json(dir / "meta.json")
+    if images.dtype != np.uint8 or images.ndim != 4 or labels.shape != (len(images),):
+        raise ValueError(f"{dir}: images.npy must be uint8 (N, H, W, C) with one label each; got "
+                         f"{images.dtype} {images.shape} and labels {labels.shape}")
+    return images, labels, meta
+
+
+@dataclass
+class Prepared:
+    train: dict[str, np.ndarray]   # class name -> uint8 (n_c, S, S, C)
+    val_images: np.ndarray
+    val_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    meta: dict
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.meta["classes"])
+
+    def train_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """All real training images and their labels, classes in label order."""
+        images = np.concatenate([self.train[c] for c in self.class_names])
+        labels = np.concatenate([np.full(len(self.train[c]), i, np.int64)
+                                 for i, c in enumerate(self.class_names)])
+        return images, labels
+
+
+def write_prepared(dir: Path, p: Prepared) -> None:
+    dir = Path(dir)
+    for name, images in p.train.items():
+        save_npy(dir / "train" / f"{name}.npy", images)
+    for split in ("val", "test"):
+        save_npy(dir / f"{split}_images.npy", getattr(p, f"{split}_images"))
+        save_npy(dir / f"{split}_labels.npy", getattr(p, f"{split}_labels"))
+    save_json(dir / "meta.json", p.meta)
+
+
+def read_prepared(dir: Path) -> Prepared:
+    dir = Path(dir)
+    meta = load_json(dir / "meta.json")
+    train = {c: load_npy(dir / "train" / f"{c}.npy") for c in meta["classes"]}
+    return Prepared(train, load_npy(dir / "val_images.npy"), load_npy(dir / "val_labels.npy"),
+                    load_npy(dir / "test_images.npy"), load_npy(dir / "test_labels.npy"), meta)
+
+
+def read_class_files(dir: Path, class_names: list[str]) -> dict[str, np.ndarray]:
+    return {c: load_npy(Path(dir) / f"{c}.npy") for c in class_names}

@@ -1,0 +1,1 @@
+"""Test-set metrics, and the report that gathers every stage's results."""

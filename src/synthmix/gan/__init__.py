@@ -1,0 +1,1 @@
+"""GAN losses (pure functions), the per-class training loop and sampling."""

@@ -1,0 +1,89 @@
+"""DCGAN-style generator and discriminator that adapt to the image size and channel count.
+
+An image side S is factored as S = base * 2**k with base the smallest value >= 3 reachable by
+halving (16 -> 4*2^2, 28 -> 7*2^2, 32 -> 4*2^3, 48 -> 6*2^3, 64 -> 4*2^4): the generator projects z to a
+base x base map and doubles it k times; the discriminator mirrors that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+def factor_size(size: int) -> tuple[int, int]:
+    """(base, k) with size == base * 2**k, base as small as possible but >= 3."""
+    base, k = size, 0
+    while base % 2 == 0 and base // 2 >= 3:
+        base //= 2
+        k += 1
+    if k == 0:
+        raise ValueError(f"image size {size} cannot be halved even once to a side >= 3; use e.g. 16, 28, 32, 48, 64")
+    return base, k
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    image_size: int
+    channels: int
+    z_dim: int = 64
+    g_width: int = 32
+    d_width: int = 32
+    d_norm: str = "batch"   # "batch" for DCGAN; "none" where batch statistics break the loss
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: GanConfig):
+        super().__init__()
+        base, k = factor_size(cfg.image_size)
+        ch = cfg.g_width * 2 ** (k - 1)
+        layers: list[nn.Module] = [
+            # z: (z_dim) x 1 x 1 -> (g_width * 2^(k-1)) x base x base
+            nn.ConvTranspose2d(cfg.z_dim, ch, base, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True)]
+        for _ in range(k - 1):
+            # (ch) x s x s -> (ch/2) x 2s x 2s
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            ch //= 2
+        # (g_width) x S/2 x S/2 -> (channels) x S x S, in [-1, 1]
+        layers += [nn.ConvTranspose2d(ch, cfg.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.z_dim = cfg.z_dim
+        self.apply(_dcgan_init)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], self.z_dim, 1, 1))
+
+
+class Discriminator(nn.Module):
+    """Returns one logit per image (no sigmoid: the loss decides how to read it)."""
+
+    def __init__(self, cfg: GanConfig):
+        super().__init__()
+        base, k = factor_size(cfg.image_size)
+        ch = cfg.d_width
+        # (channels) x S x S -> (d_width) x S/2 x S/2; no norm on the first layer, as in DCGAN
+        layers: list[nn.Module] = [nn.Conv2d(cfg.channels, ch, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for _ in range(k - 1):
+            # (ch) x s x s -> (2ch) x s/2 x s/2
+            norm = nn.BatchNorm2d(ch * 2) if cfg.d_norm == "batch" else nn.Identity()
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=cfg.d_norm != "batch"), norm, nn.LeakyReLU(0.2, True)]
+            ch *= 2
+        # (ch) x base x base -> 1 x 1 x 1
+        layers += [nn.Conv2d(ch, 1, base, 1, 0)]
+        self.net = nn.Sequential(*layers)
+        self.apply(_dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()
+
+
+def _dcgan_init(m: nn.Module) -> None:
+    # DCGAN paper: weights from N(0, 0.02); batch-norm scales from N(1, 0.02).
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)

@@ -1,0 +1,263 @@
+"""Every knob of the pipeline: one frozen dataclass per `params.yaml` section, validated on load.
+
+Validation happens before any work: an unknown key, a wrong type, a value out of range or an
+incompatible combination raises `ParamsError` naming the key, the value and what is allowed.
+Constraints live next to each field (`metadata`), so the check and the documentation of what is
+allowed cannot drift apart.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParamsError(ValueError):
+    """A params document that cannot be used: names the key, the value and what is allowed."""
+
+
+def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
+       choices: tuple | None = None, lo_open: bool = False, hi_open: bool = False,
+       item_lo: float | None = None, item_hi: float | None = None, doc: str = ""):
+    """A dataclass field carrying its constraints."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open, "hi_open": hi_open,
+            "item_lo": item_lo, "item_hi": item_hi, "doc": doc}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+DATASETS = ("digits",)
+GAN_FAMILIES = ("dcgan",)
+DEVICES = ("auto", "cpu", "cuda")
+MIX_MODES = ("add", "replace")
+
+
+@dataclass(frozen=True)
+class DataParams:
+    name: str = _f("digits", choices=DATASETS, doc="dataset source")
+    classes: list[str] = _f([str(i) for i in range(10)],
+                            doc="class names to keep, in label order (the per-class stages run over these)")
+    per_class: int = _f(50, lo=1, doc="real training images per class (scarcity)")
+    val_per_class: int = _f(20, lo=1, doc="real validation images per class")
+    test_fraction: float = _f(0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
+                              doc="fraction of each class held out as the untouched real test split")
+    image_size: int = _f(16, lo=8, hi=256, doc="images are resized to image_size x image_size")
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
+class GanParams:
+    family: str = _f("dcgan", choices=GAN_FAMILIES)
+    z_dim: int = _f(64, lo=1)
+    g_width: int = _f(32, lo=4, doc="generator channels at the last upsampling block")
+    d_width: int = _f(32, lo=4, doc="discriminator channels at the first block")
+    steps: int = _f(800, lo=1)
+    batch_size: int = _f(32, lo=2)
+    lr_g: float = _f(2e-4, lo=0.0, lo_open=True)
+    lr_d: float = _f(2e-4, lo=0.0, lo_open=True)
+    beta1: float = _f(0.5, lo=0.0, hi=1.0, hi_open=True)
+    beta2: float = _f(0.999, lo=0.0, hi=1.0, hi_open=True)
+    log_every: int = _f(20, lo=1)
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
+class GenerateParams:
+    per_class: int = _f(200, lo=1, doc="synthetic images generated per class")
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
+class FilterParams:
+    threshold: float = _f(0.9, lo=0.0, hi=1.0,
+                          doc="keep a synthetic image when the judge's probability of its intended class is >= this")
+
+
+@dataclass(frozen=True)
+class CnnParams:
+    """Shared by the judge and the classifiers: a small CNN and how it is trained."""
+    width: int = _f(32, lo=4)
+    epochs: int = _f(30, lo=1)
+    batch_size: int = _f(64, lo=2)
+    lr: float = _f(2e-3, lo=0.0, lo_open=True)
+    weight_decay: float = _f(5e-4, lo=0.0)
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
+class AugmentParams:
+    flip: bool = _f(False, doc="random horizontal flips (off for digits: a flipped 2 is not a 2)")
+    brightness: float = _f(0.2, lo=0.0, hi=1.0, doc="max relative brightness change")
+    zoom: float = _f(0.1, lo=0.0, hi=0.9, doc="max relative zoom in or out")
+    rotation: float = _f(15.0, lo=0.0, hi=180.0, doc="max rotation in degrees")
+
+
+@dataclass(frozen=True)
+class MixParams:
+    ratios: list[int] = _f([25, 50, 75], item_lo=0, item_hi=100,
+                           doc="percent of synthetic images in the training set, one classifier each")
+    mode: str = _f("add", choices=MIX_MODES,
+                   doc="add: keep every real image and add synthetic ones; replace: fixed total size")
+
+
+@dataclass(frozen=True)
+class RuntimeParams:
+    device: str = _f("auto", choices=DEVICES)
+    threads: int = _f(0, lo=0, doc="CPU threads; 0 = all cores")
+    deterministic: bool = _f(True, doc="bit-identical outputs on CPU for the same inputs and seed")
+
+
+@dataclass(frozen=True)
+class Params:
+    data: DataParams = field(default_factory=DataParams)
+    gan: GanParams = field(default_factory=GanParams)
+    generate: GenerateParams = field(default_factory=GenerateParams)
+    filter: FilterParams = field(default_factory=FilterParams)
+    judge: CnnParams = field(default_factory=CnnParams)
+    classifier: CnnParams = field(default_factory=CnnParams)
+    augment: AugmentParams = field(default_factory=AugmentParams)
+    mix: MixParams = field(default_factory=MixParams)
+    runtime: RuntimeParams = field(default_factory=RuntimeParams)
+
+
+def _describe(meta: dict, typ: Any) -> str:
+    """What is allowed for a field, in words."""
+    if meta.get("choices"):
+        return "one of " + ", ".join(repr(c) for c in meta["choices"])
+    name = getattr(typ, "__name__", str(typ))
+    if typing.get_origin(typ) is list:
+        (inner,) = typing.get_args(typ)
+        s = f"a list of {inner.__name__}"
+        if meta.get("item_lo") is not None:
+            s += f" each in {meta['item_lo']}..{meta['item_hi']}, without repeats"
+        return s
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and hi is not None:
+        left = "(" if meta["lo_open"] else "["
+        right = ")" if meta["hi_open"] else "]"
+        return f"{'an' if name == 'int' else 'a'} {name} in {left}{lo}, {hi}{right}"
+    if lo is not None:
+        return f"{'an' if name == 'int' else 'a'} {name} {'>' if meta['lo_open'] else '>='} {lo}"
+    return f"a {name}"
+
+
+def _check_scalar(value: Any, typ: type, key: str, meta: dict) -> Any:
+    allowed = _describe(meta, typ)
+    # bool is a subclass of int in Python; `steps: true` must not pass as 1.
+    if typ is bool:
+        ok = isinstance(value, bool)
+    elif typ is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif typ is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+        if ok and value != value:  # NaN passes no range check
+            ok = False
+    elif typ is str:
+        ok = isinstance(value, str)
+    else:  # pragma: no cover - every field type is listed above
+        raise TypeError(typ)
+    if not ok:
+        raise ParamsError(f"params: {key} = {value!r}: must be {allowed}")
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ParamsError(f"params: {key} = {value!r}: must be {allowed}")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and (value < lo or (meta["lo_open"] and value == lo)):
+        raise ParamsError(f"params: {key} = {value!r}: must be {allowed}")
+    if hi is not None and (value > hi or (meta["hi_open"] and value == hi)):
+        raise ParamsError(f"params: {key} = {value!r}: must be {allowed}")
+    return value
+
+
+def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
+    if typing.get_origin(typ) is list:
+        (inner,) = typing.get_args(typ)
+        if not isinstance(value, list) or not value:
+            raise ParamsError(f"params: {key} = {value!r}: must be a non-empty list of {inner.__name__}")
+        item_meta = dict(meta, lo=meta.get("item_lo"), hi=meta.get("item_hi"), choices=None)
+        items = []
+        for i, item in enumerate(value):
+            if inner is str and isinstance(item, int) and not isinstance(item, bool):
+                item = str(item)  # `classes: [0, 1]` in YAML means the names "0" and "1"
+            items.append(_check_scalar(item, inner, f"{key}[{i}]", item_meta))
+        if len(set(items)) != len(items):
+            dup = sorted({x for x in items if items.count(x) > 1})
+            raise ParamsError(f"params: {key} = {value!r}: repeated entries {dup}; each must appear once")
+        return items
+    return _check_scalar(value, typ, key, meta)
+
+
+def _build_section(cls: type, raw: Any, section: str):
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"params: {section} = {raw!r}: must be a mapping of keys to values")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(map(str, raw)) - set(fields))
+    if unknown:
+        raise ParamsError(f"params: unknown key {section}.{unknown[0]}; allowed keys in {section}: "
+                          + ", ".join(sorted(fields)))
+    values = {name: _check_field(value, hints[name], f"{section}.{name}", fields[name].metadata)
+              for name, value in raw.items()}
+    return cls(**values)
+
+
+def _check_combination(p: Params) -> None:
+    """Rules that involve more than one key."""
+    for i, name in enumerate(p.data.classes):
+        if not name or "/" in name or "\\" in name or name.startswith(".") or "@" in name:
+            raise ParamsError(f"params: data.classes[{i}] = {name!r}: a class name becomes a file and "
+                              "stage name, so it must be non-empty, not start with '.', and contain no "
+                              "'/', '\\' or '@'")
+    if len(p.data.classes) < 2:
+        raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
+    if p.mix.mode == "add" and 100 in p.mix.ratios:
+        raise ParamsError("params: mix.ratios contains 100 with mix.mode = 'add': adding synthetic images "
+                          "to every real one can never reach 100%; use ratios below 100 (the `synthetic` "
+                          "variant is the synthetic-only classifier) or mix.mode = 'replace'")
+    if p.gan.batch_size > p.data.per_class:
+        raise ParamsError(f"params: gan.batch_size = {p.gan.batch_size}: must be <= data.per_class "
+                          f"({p.data.per_class}), the number of real images a class's GAN trains on")
+
+
+def parse_params(doc: Any) -> Params:
+    """Validate a parsed params document (a dict) and return the frozen `Params`."""
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise ParamsError(f"params: the document must be a mapping of sections, got {type(doc).__name__}")
+    sections = {f.name: f for f in dataclasses.fields(Params)}
+    unknown = sorted(set(map(str, doc)) - set(sections))
+    if unknown:
+        raise ParamsError(f"params: unknown section {unknown[0]!r}; allowed sections: "
+                          + ", ".join(sorted(sections)))
+    built = {name: _build_section(typing.get_type_hints(Params)[name], doc.get(name), name)
+             for name in sections}
+    params = Params(**built)
+    _check_combination(params)
+    return params
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate `params.yaml`; raises `ParamsError` before any work is done."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ParamsError(f"params: {path} not found (run from the repository root)") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ParamsError(f"params: {path} is not valid YAML: {e}") from None
+    return parse_params(doc)
+
+
+def variant_names(mix: MixParams) -> list[str]:
+    """Every classifier variant in report order: baselines, then one per mix ratio."""
+    return ["real", "augmented", "synthetic"] + [f"mix_{r}" for r in mix.ratios]

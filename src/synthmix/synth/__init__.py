@@ -1,0 +1,1 @@
+"""Generation of synthetic images and judge-confidence filtering."""

@@ -1,0 +1,83 @@
+"""The supervised loop shared by the judge and every classifier variant."""
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from synthmix.core.images import to_model
+from synthmix.models.cnn import Cnn, CnnConfig
+from synthmix.params import CnnParams
+from synthmix.core.runtime import generator as make_generator
+
+AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+LogFn = Callable[[int, dict[str, float]], None]
+
+
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Logits (N, K) for x (N, C, H, W), in eval mode, batched to bound memory."""
+    model.eval()
+    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+def _evaluate(model: Cnn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    logits = predict_logits(model, x)
+    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+
+
+def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labels: np.ndarray,
+        num_classes: int, p: CnnParams, seed: int, device: torch.device,
+        augment: AugmentFn | None = None, log: LogFn | None = None) -> tuple[Cnn, CnnConfig, dict]:
+    """Train a CNN; returns the weights of the epoch with the best validation accuracy.
+
+    The whole training set is one tensor on the device; each epoch is a random permutation sliced
+    into batches, and `augment` (if given) transforms a whole batch at once.
+    """
+    torch.manual_seed(seed)
+    cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width)
+    model = Cnn(cfg).to(device)
+    x, y = to_model(images, device), torch.from_numpy(labels).to(device)
+    vx, vy = to_model(val_images, device), torch.from_numpy(val_labels).to(device)
+    gen = make_generator(seed, device)
+    n = len(x)
+    steps_per_epoch = max(1, -(-n // p.batch_size))
+    opt = torch.optim.AdamW(model.parameters(), lr=p.lr, weight_decay=p.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p.lr, total_steps=p.epochs * steps_per_epoch)
+
+    best = {"val_acc": -1.0, "epoch": 0, "state": None}
+    for epoch in range(1, p.epochs + 1):
+        model.train()
+        perm = torch.randperm(n, generator=gen, device=device)
+        total = torch.zeros(2, device=device)               # summed loss, correct count
+        for start in range(0, n, p.batch_size):
+            idx = perm[start:start + p.batch_size]
+            xb, yb = x[idx], y[idx]
+            if augment is not None:
+                xb = augment(xb, gen)
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += torch.stack([loss.detach() * len(idx), (logits.argmax(1) == yb).sum().float()])
+        train_loss, train_acc = (total / n).tolist()
+        val_loss, val_acc = _evaluate(model, vx, vy)
+        # ">" keeps the earliest epoch among ties: the least fitted model with that accuracy
+        if val_acc > best["val_acc"]:
+            best = {"val_acc": val_acc, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
+        if log is not None:
+            log(epoch, {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc})
+    model.load_state_dict(best["state"])
+    return model.eval(), cfg, {"best_epoch": best["epoch"], "best_val_acc": best["val_acc"]}
+
+
+def load_cnn(ckpt: dict, device: torch.device) -> Cnn:
+    """Rebuild a CNN from a checkpoint written by a training stage (config stored alongside weights)."""
+    model = Cnn(CnnConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval()

@@ -1,0 +1,26 @@
+"""Stage prepare: class selection, resize, scarcity and the train/val/test split, one file per class."""
+import argparse
+from pathlib import Path
+
+from synthmix.core.stage import run
+from synthmix.data.prepare import prepare
+from synthmix.data.store import read_raw, write_prepared
+from synthmix.params import load_params
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--raw", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    params = load_params()
+    images, labels, meta = read_raw(args.raw)
+    prepared = prepare(images, labels, meta, params.data)
+    write_prepared(args.out, prepared)
+    c = prepared.meta["counts"]
+    print(f"prepare: {sum(c['train'].values())} train, {c['val']} val, {c['test']} test images, "
+          f"shape {prepared.meta['image_shape']}")
+
+
+if __name__ == "__main__":
+    run(main)
