@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from synthmix.models.sizes import factor_size
+
 
 class ParamsError(ValueError):
     """A params document that cannot be used: names the key, the value and what is allowed."""
@@ -221,6 +223,10 @@ def _check_combination(p: Params) -> None:
         raise ParamsError("params: mix.ratios contains 100 with mix.mode = 'add': adding synthetic images "
                           "to every real one can never reach 100%; use ratios below 100 (the `synthetic` "
                           "variant is the synthetic-only classifier) or mix.mode = 'replace'")
+    try:
+        factor_size(p.data.image_size)
+    except ValueError as e:
+        raise ParamsError(f"params: data.image_size = {p.data.image_size}: {e}") from None
     if p.gan.batch_size > p.data.per_class:
         raise ParamsError(f"params: gan.batch_size = {p.gan.batch_size}: must be <= data.per_class "
                           f"({p.data.per_class}), the number of real images a class's GAN trains on")

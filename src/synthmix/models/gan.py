@@ -1,7 +1,7 @@
 """DCGAN-style generator and discriminator that adapt to the image size and channel count.
 
 An image side S is factored as S = base * 2**k with base the smallest value >= 3 reachable by
-halving (16 -> 4*2^2, 28 -> 7*2^2, 32 -> 4*2^3, 48 -> 6*2^3, 64 -> 4*2^4): the generator projects z to a
+halving (16 -> 4*2^2, 28 -> 7*2^2, 32 -> 4*2^3, 48 -> 3*2^4, 64 -> 4*2^4): the generator projects z to a
 base x base map and doubles it k times; the discriminator mirrors that.
 """
 from __future__ import annotations
@@ -11,16 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-
-def factor_size(size: int) -> tuple[int, int]:
-    """(base, k) with size == base * 2**k, base as small as possible but >= 3."""
-    base, k = size, 0
-    while base % 2 == 0 and base // 2 >= 3:
-        base //= 2
-        k += 1
-    if k == 0:
-        raise ValueError(f"image size {size} cannot be halved even once to a side >= 3; use e.g. 16, 28, 32, 48, 64")
-    return base, k
+from synthmix.models.sizes import factor_size
 
 
 @dataclass(frozen=True)

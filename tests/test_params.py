@@ -1,0 +1,109 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from synthmix.params import ParamsError, Params, load_params, parse_params, variant_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shipped() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def with_change(section: str, key: str, value) -> dict:
+    doc = shipped()
+    doc[section][key] = value
+    return doc
+
+
+def test_shipped_params_are_valid_and_complete():
+    p = load_params(ROOT / "params.yaml")
+    assert p.data.name == "digits"
+    doc = shipped()
+    # every field of every section is written out in params.yaml, so DVC can track each key
+    for f in dataclasses.fields(Params):
+        section = getattr(p, f.name)
+        assert set(doc[f.name]) == {g.name for g in dataclasses.fields(section)}, f.name
+
+
+@pytest.mark.parametrize("section,key,value,words", [
+    ("gan", "stepz", 10, ["gan.stepz", "allowed keys in gan", "steps"]),
+    ("gan", "steps", "many", ["gan.steps", "'many'", "an int >= 1"]),
+    ("gan", "steps", True, ["gan.steps", "True", "an int"]),
+    ("gan", "lr_g", 0, ["gan.lr_g", "0", "> 0"]),
+    ("filter", "threshold", 1.5, ["filter.threshold", "1.5", "[0.0, 1.0]"]),
+    ("filter", "threshold", -0.1, ["filter.threshold", "-0.1", "[0.0, 1.0]"]),
+    ("mix", "ratios", [25, 150], ["mix.ratios[1]", "150", "an int in [0, 100]"]),
+    ("mix", "ratios", [-5], ["mix.ratios[0]", "-5", "an int in [0, 100]"]),
+    ("mix", "ratios", [50, 50], ["mix.ratios", "repeated"]),
+    ("mix", "mode", "blend", ["mix.mode", "'blend'", "'add', 'replace'"]),
+    ("data", "name", "imagenet", ["data.name", "'imagenet'", "'digits'"]),
+    ("data", "test_fraction", 1.0, ["data.test_fraction", "1.0", "(0.0, 1.0)"]),
+    ("runtime", "device", "tpu", ["runtime.device", "'tpu'", "'auto', 'cpu', 'cuda'"]),
+    ("augment", "flip", "yes", ["augment.flip", "'yes'", "a bool"]),
+    ("data", "classes", ["0"], ["data.classes", "at least 2"]),
+    ("data", "classes", ["0", "a/b"], ["data.classes[1]", "'a/b'"]),
+])
+def test_bad_values_name_key_value_and_what_is_allowed(section, key, value, words):
+    with pytest.raises(ParamsError) as e:
+        parse_params(with_change(section, key, value))
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+
+
+def test_unknown_section_is_rejected():
+    doc = shipped()
+    doc["trainer"] = {"lr": 1}
+    with pytest.raises(ParamsError, match="unknown section 'trainer'"):
+        parse_params(doc)
+
+
+def test_cross_field_rules():
+    doc = with_change("mix", "ratios", [50, 100])
+    with pytest.raises(ParamsError, match="mix.ratios contains 100"):
+        parse_params(doc)
+    doc["mix"]["mode"] = "replace"
+    assert parse_params(doc).mix.ratios == [50, 100]
+    with pytest.raises(ParamsError, match="gan.batch_size = 64"):
+        parse_params(with_change("gan", "batch_size", 64))
+
+
+def test_integer_class_names_become_strings_and_variants_follow_ratios():
+    p = parse_params(with_change("data", "classes", [0, 1, 2]))
+    assert p.data.classes == ["0", "1", "2"]
+    assert variant_names(p.mix) == ["real", "augmented", "synthetic", "mix_25", "mix_50", "mix_75"]
+
+
+def test_bad_yaml_and_missing_file_are_clear(tmp_path):
+    with pytest.raises(ParamsError, match="not found"):
+        load_params(tmp_path / "nope.yaml")
+    (tmp_path / "p.yaml").write_text("gan: [unclosed\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(tmp_path / "p.yaml")
+
+
+# Which params sections each stage reads in full; dvc.yaml must declare each of their keys, or a
+# changed key would not re-run the stage and DVC would serve a stale cached result.
+STAGE_SECTIONS = {
+    "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime"], "train_judge": ["judge", "runtime"],
+    "filter": ["filter", "runtime"], "train_classifier": ["classifier", "augment", "runtime"],
+    "train_synthetic": ["classifier", "runtime"], "train_mix": ["classifier", "mix.mode", "runtime"],
+    "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",
+                "data.image_size", "data.seed"],
+}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGE_SECTIONS))
+def test_dvc_yaml_declares_every_key_a_stage_reads(stage):
+    spec = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"][stage]
+    declared = set((spec.get("do") or spec)["params"])
+    p = Params()
+    for entry in STAGE_SECTIONS[stage]:
+        if "." in entry:
+            assert entry in declared
+            continue
+        for f in dataclasses.fields(getattr(p, entry)):
+            assert f"{entry}.{f.name}" in declared, f"{stage} reads {entry}.{f.name} but dvc.yaml does not declare it"
