@@ -58,7 +58,7 @@ class GanParams:
     z_dim: int = _f(64, lo=1)
     g_width: int = _f(32, lo=4, doc="generator channels at the last upsampling block")
     d_width: int = _f(32, lo=4, doc="discriminator channels at the first block")
-    steps: int = _f(800, lo=1)
+    steps: int = _f(300, lo=1)
     batch_size: int = _f(32, lo=2)
     lr_g: float = _f(2e-4, lo=0.0, lo_open=True)
     lr_d: float = _f(2e-4, lo=0.0, lo_open=True)
@@ -83,7 +83,7 @@ class FilterParams:
 @dataclass(frozen=True)
 class CnnParams:
     """Shared by the judge and the classifiers: a small CNN and how it is trained."""
-    width: int = _f(32, lo=4)
+    width: int = _f(16, lo=4)
     epochs: int = _f(30, lo=1)
     batch_size: int = _f(64, lo=2)
     lr: float = _f(2e-3, lo=0.0, lo_open=True)
