@@ -108,7 +108,12 @@ def test_outputs_exist_and_make_sense(repo):
     # dvc sees the declared metrics and plots
     shown = dvc(repo, "metrics", "show", "--json").stdout
     assert "mix_50" in shown and "accuracy" in shown
-    assert dvc(repo, "plots", "show", "--json").returncode == 0
+    plots = json.loads(dvc(repo, "plots", "show", "--json").stdout)
+    assert not plots.get("errors"), plots.get("errors")
+    names = set(plots["data"])
+    assert "metrics/accuracy_vs_ratio.tsv" in names and "metrics/gan/1/samples.png" in names
+    assert "metrics/gan/1/plots/metrics/loss_d.tsv" in names
+    assert "metrics/evaluate/confusion/mix_50.csv" in names
 
 
 def test_second_repro_runs_nothing(repo):
