@@ -15,7 +15,7 @@ def setup(runtime: RuntimeParams) -> torch.device:
     if runtime.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("runtime.device = 'cuda' but torch sees no CUDA device; use 'auto' or 'cpu'")
     use_cuda = runtime.device == "cuda" or (runtime.device == "auto" and torch.cuda.is_available())
-    # On CPU, seeded runs with the same thread count are already bit-identical (tests/test_determinism
+    # On CPU, seeded runs with the same thread count are already bit-identical (tests/test_e2e.py
     # checks it); the switch matters on CUDA, where atomics and cuDNN autotuning reorder sums.
     # (It is not set on CPU because it imports torch's compiler stack: ~1.5 s per stage.)
     if runtime.deterministic and use_cuda:

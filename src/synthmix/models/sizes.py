@@ -2,7 +2,7 @@
 
 
 def factor_size(size: int) -> tuple[int, int]:
-    """(base, k) with size == base * 2**k, base as small as possible but >= 3 (side 3..5, or odd).
+    """(base, k) with size == base * 2**k, halving while the result stays >= 3.
 
     16 -> (4, 2), 28 -> (7, 2), 32 -> (4, 3), 48 -> (3, 4), 64 -> (4, 4).
     """
