@@ -46,7 +46,7 @@ def test_corrupt_or_changed_file_fails_naming_it(tmp_path):
     path.unlink()
     with pytest.raises(DataError, match="missing"):
         load_digits(tmp_path)
-    with pytest.raises(DataError, match="valid: digits"):
+    with pytest.raises(DataError, match="valid: cifar10, digits, fashion_mnist, fer2013, folder, gtsrb, mnist"):
         load_source("mnistt")
 
 
@@ -85,3 +85,26 @@ def test_prepare_errors_are_clear():
         prepare(raw.images, raw.labels, meta, DataParams(classes=["1", "cat"]))
     with pytest.raises(DataError, match="class '1' has .* images; it needs"):
         prepare(raw.images, raw.labels, meta, DataParams(classes=["1", "2"], per_class=500))
+
+
+def test_prepare_imbalanced_per_class_mapping():
+    raw = load_digits()
+    meta = {"name": "digits", "classes": [str(i) for i in range(10)]}
+    p = DataParams(classes=["0", "1", "2"], per_class={"0": 40, "1": 5, "2": 12}, val_per_class=5, image_size=16)
+    out = prepare(raw.images, raw.labels, meta, p)
+    assert {c: len(v) for c, v in out.train.items()} == {"0": 40, "1": 5, "2": 12}
+    assert out.meta["counts"]["train"] == {"0": 40, "1": 5, "2": 12}
+    # the test split does not depend on the training counts
+    even = prepare(raw.images, raw.labels, meta, DataParams(classes=["0", "1", "2"], per_class=20,
+                                                             val_per_class=5, image_size=16))
+    assert np.array_equal(even.test_images, out.test_images)
+
+
+def test_prepare_keeps_colour_and_resizes():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (60, 20, 20, 3), dtype=np.uint8)
+    labels = np.arange(60) % 2
+    out = prepare(images, labels, {"name": "folder", "classes": ["u", "v"]},
+                  DataParams(name="folder", classes=["v", "u"], per_class=10, val_per_class=5, image_size=32))
+    assert out.train["v"].shape == (10, 32, 32, 3) and out.meta["image_shape"] == [32, 32, 3]
+    assert set(out.test_labels.tolist()) == {0, 1}

@@ -57,7 +57,7 @@ def set_params(repo: Path, changes: dict) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
-def make_repo(dest: Path) -> Path:
+def make_repo(dest: Path, params: dict | None = None) -> Path:
     """A fresh git + dvc repository holding the project's tracked files and tiny params."""
     files = run(["git", "ls-files", "-z"], ROOT).stdout.split("\0")
     for name in filter(None, files):
@@ -69,7 +69,7 @@ def make_repo(dest: Path) -> Path:
         (dest / leftover).unlink(missing_ok=True)
     run(["git", "init", "-q"], dest)
     dvc(dest, "init", "-q")
-    set_params(dest, TINY)
+    set_params(dest, params or TINY)
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-qm", "init"], dest)  # dvclive reads the git HEAD
     return dest

@@ -107,3 +107,15 @@ def test_flip_only_mirrors():
     flipped = (y == x.flip(3)).flatten(1).all(1)
     same = (y == x).flatten(1).all(1)
     assert (flipped | same).all() and flipped.any() and same.any()
+
+
+def test_balance_mode_fills_every_class_to_the_same_size():
+    real = {"a": np.zeros((40, 4, 4, 1), np.uint8), "b": np.zeros((10, 4, 4, 1), np.uint8)}
+    syn = {c: np.ones((100, 4, 4, 1), np.uint8) for c in real}
+    _, labels, counts = mix_real_synthetic(real, syn, ["a", "b"], 0, "balance", seed=0)
+    assert np.bincount(labels).tolist() == [40, 40]            # ratio 0: just balanced
+    assert counts["a"]["synthetic"] == 0 and counts["b"]["synthetic"] == 30
+    _, labels, counts = mix_real_synthetic(real, syn, ["a", "b"], 50, "balance", seed=0)
+    assert np.bincount(labels).tolist() == [80, 80]            # the largest class is 50% synthetic
+    assert counts["b"] == {"real": 10, "synthetic": 70, "synthetic_wanted": 70, "synthetic_unique": 70}
+    assert mix_counts(30, 25, "balance") == mix_counts(30, 25, "add")  # equal classes: same as add

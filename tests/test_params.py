@@ -67,8 +67,20 @@ def test_cross_field_rules():
         parse_params(doc)
     doc["mix"]["mode"] = "replace"
     assert parse_params(doc).mix.ratios == [50, 100]
-    with pytest.raises(ParamsError, match="gan.batch_size = 64"):
-        parse_params(with_change("gan", "batch_size", 64))
+    with pytest.raises(ParamsError, match=r"data.per_class = .*missing \['9'\]"):
+        parse_params(with_change("data", "per_class", {str(i): 10 for i in range(9)}))
+    with pytest.raises(ParamsError, match=r"data.per_class.9 = 0: must be an int >= 1"):
+        parse_params(with_change("data", "per_class", {str(i): 9 - i for i in range(10)}))
+    p = parse_params(with_change("data", "per_class", {str(i): 10 + i for i in range(10)}))
+    assert p.data.per_class_of("4") == 14
+    with pytest.raises(ParamsError, match=r"data.per_class = 'x': must be an int >= 1, or a mapping"):
+        parse_params(with_change("data", "per_class", "x"))
+    doc = with_change("data", "name", "folder")
+    doc["data"]["root"] = ""
+    with pytest.raises(ParamsError, match="data.root = '': data.name = 'folder' needs"):
+        parse_params(doc)
+    with pytest.raises(ParamsError, match="data.mirror = 'ftp://x'"):
+        parse_params(with_change("data", "mirror", "ftp://x"))
 
 
 def test_integer_class_names_become_strings_and_variants_follow_ratios():
@@ -91,6 +103,7 @@ STAGE_SECTIONS = {
     "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime"], "train_judge": ["judge", "runtime"],
     "filter": ["filter", "runtime"], "train_classifier": ["classifier", "augment", "runtime"],
     "train_synthetic": ["classifier", "runtime"], "train_mix": ["classifier", "mix.mode", "runtime"],
+    "download": ["data.name", "data.root", "data.mirror"],
     "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",
                 "data.image_size", "data.seed"],
 }

@@ -8,6 +8,8 @@ allowed cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,23 +35,30 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
     return field(default=default, metadata=meta)
 
 
-DATASETS = ("digits",)
+DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
 GAN_FAMILIES = ("dcgan",)
 DEVICES = ("auto", "cpu", "cuda")
-MIX_MODES = ("add", "replace")
+MIX_MODES = ("add", "replace", "balance")
 
 
 @dataclass(frozen=True)
 class DataParams:
     name: str = _f("digits", choices=DATASETS, doc="dataset source")
+    root: str = _f("data/downloads", doc="where raw files are looked for (offline copies) and downloaded to "
+                   "(<root>/<name>/); for name 'folder', the image folder root/<class>/*.png")
+    mirror: str = _f("", doc="base URL to download from instead of the official locations (\"\" = official)")
     classes: list[str] = _f([str(i) for i in range(10)],
                             doc="class names to keep, in label order (the per-class stages run over these)")
-    per_class: int = _f(50, lo=1, doc="real training images per class (scarcity)")
+    per_class: int | dict[str, int] = _f(50, lo=1, doc="real training images per class (scarcity): one number, "
+                                         "or a mapping class -> number for an imbalanced training set")
     val_per_class: int = _f(20, lo=1, doc="real validation images per class")
     test_fraction: float = _f(0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
                               doc="fraction of each class held out as the untouched real test split")
     image_size: int = _f(16, lo=8, hi=256, doc="images are resized to image_size x image_size")
     seed: int = _f(0, lo=0)
+
+    def per_class_of(self, name: str) -> int:
+        return self.per_class[name] if isinstance(self.per_class, dict) else self.per_class
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,8 @@ class MixParams:
     ratios: list[int] = _f([25, 50, 75], item_lo=0, item_hi=100,
                            doc="percent of synthetic images in the training set, one classifier each")
     mode: str = _f("add", choices=MIX_MODES,
-                   doc="add: keep every real image and add synthetic ones; replace: fixed total size")
+                   doc="add: keep every real image and add synthetic ones; replace: fixed total size; "
+                       "balance: fill every class up to the same size with synthetic ones")
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ def _check_scalar(value: Any, typ: type, key: str, meta: dict) -> Any:
     elif typ is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         value = float(value) if ok else value
-        if ok and value != value:  # NaN passes no range check
+        if ok and not math.isfinite(value):  # NaN passes no range check; inf is never meant
             ok = False
     elif typ is str:
         ok = isinstance(value, str)
@@ -177,6 +187,17 @@ def _check_scalar(value: Any, typ: type, key: str, meta: dict) -> Any:
 
 
 def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
+    if typing.get_origin(typ) in (typing.Union, types.UnionType):  # int | dict[str, int]
+        scalar, mapping = typing.get_args(typ)
+        if not isinstance(value, dict):
+            if not isinstance(value, scalar) or isinstance(value, bool):
+                raise ParamsError(f"params: {key} = {value!r}: must be {_describe(meta, scalar)}, or a mapping "
+                                  f"of class name to {_describe(meta, scalar)}")
+            return _check_scalar(value, scalar, key, meta)
+        if not value:
+            raise ParamsError(f"params: {key} = {{}}: a mapping must name at least one class")
+        _, inner = typing.get_args(mapping)
+        return {str(k): _check_scalar(v, inner, f"{key}.{k}", meta) for k, v in value.items()}
     if typing.get_origin(typ) is list:
         (inner,) = typing.get_args(typ)
         if not isinstance(value, list) or not value:
@@ -219,17 +240,27 @@ def _check_combination(p: Params) -> None:
                               "'/', '\\' or '@'")
     if len(p.data.classes) < 2:
         raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
-    if p.mix.mode == "add" and 100 in p.mix.ratios:
-        raise ParamsError("params: mix.ratios contains 100 with mix.mode = 'add': adding synthetic images "
+    if p.mix.mode in ("add", "balance") and 100 in p.mix.ratios:
+        raise ParamsError(f"params: mix.ratios contains 100 with mix.mode = {p.mix.mode!r}: adding synthetic images "
                           "to every real one can never reach 100%; use ratios below 100 (the `synthetic` "
                           "variant is the synthetic-only classifier) or mix.mode = 'replace'")
     try:
         factor_size(p.data.image_size)
     except ValueError as e:
         raise ParamsError(f"params: data.image_size = {p.data.image_size}: {e}") from None
-    if p.gan.batch_size > p.data.per_class:
-        raise ParamsError(f"params: gan.batch_size = {p.gan.batch_size}: must be <= data.per_class "
-                          f"({p.data.per_class}), the number of real images a class's GAN trains on")
+    if isinstance(p.data.per_class, dict):
+        missing = [c for c in p.data.classes if c not in p.data.per_class]
+        extra = [c for c in p.data.per_class if c not in p.data.classes]
+        if missing or extra:
+            raise ParamsError(f"params: data.per_class = {p.data.per_class!r}: a mapping must give a number "
+                              f"for every class in data.classes and no other"
+                              + (f"; missing {missing}" if missing else "") + (f"; not in data.classes {extra}" if extra else ""))
+    if p.data.name == "folder" and not p.data.root:
+        raise ParamsError("params: data.root = '': data.name = 'folder' needs data.root, the folder holding "
+                          "one sub-folder of images per class")
+    if p.data.mirror and not p.data.mirror.startswith(("http://", "https://", "file://")):
+        raise ParamsError(f"params: data.mirror = {p.data.mirror!r}: must be empty or an http(s):// or "
+                          "file:// base URL")
 
 
 def parse_params(doc: Any) -> Params:

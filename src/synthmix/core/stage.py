@@ -1,6 +1,7 @@
 """What every stage script shares: clean errors for bad input, and dvclive set up for a stage."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Callable
@@ -13,6 +14,7 @@ USER_ERRORS = (ParamsError, DataError, FileNotFoundError)
 
 
 def run(main: Callable[[], None]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         main()
     except USER_ERRORS as e:

@@ -19,20 +19,24 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
     return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
 
 
-def split_indices(labels: np.ndarray, n_classes: int, per_class: int, val_per_class: int,
+def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int], val_per_class: int,
                   test_fraction: float, seed: int, class_names: list[str]) -> dict[str, list[np.ndarray]]:
     """Per class: a test share first (untouched by scarcity), then val, then `per_class` for training.
 
-    The permutation of each class depends only on (seed, class index), so changing `per_class`
-    keeps the same test and validation images.
+    `per_class` is one count for every class or a list with one count per class (imbalance). The
+    permutation of each class depends only on (seed, class index), so changing `per_class` keeps
+    the same test and validation images.
     """
+    counts = per_class if isinstance(per_class, list) else [per_class] * n_classes
     out: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
-    for c in range(n_classes):
+    for c, per_class in enumerate(counts):
         idx = np.flatnonzero(labels == c)
         rng = np.random.default_rng([seed, c])
         idx = idx[rng.permutation(len(idx))]
         n_test = int(round(len(idx) * test_fraction))
         need = n_test + val_per_class + per_class
+        if len(idx) == 0:
+            raise DataError(f"class {class_names[c]!r} has no images in this dataset")
         if n_test < 1 or len(idx) < need:
             raise DataError(f"class {class_names[c]!r} has {len(idx)} images; it needs {need} "
                             f"({n_test} test + {val_per_class} val + {per_class} train): lower "
@@ -58,13 +62,14 @@ def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParam
     keep = new_labels >= 0
     images, new_labels = resize(images[keep], p.image_size), new_labels[keep]
 
-    parts = split_indices(new_labels, len(p.classes), p.per_class, p.val_per_class,
+    parts = split_indices(new_labels, len(p.classes), [p.per_class_of(c) for c in p.classes], p.val_per_class,
                           p.test_fraction, p.seed, p.classes)
     val = np.concatenate(parts["val"])
     test = np.concatenate(parts["test"])
     meta = {
         "name": raw_meta["name"],
         "source": raw_meta.get("source"),
+        "notes": raw_meta.get("notes", {}),
         "raw_checksums": raw_meta.get("checksums", {}),
         "classes": list(p.classes),
         "image_shape": [p.image_size, p.image_size, int(images.shape[3])],

@@ -6,16 +6,24 @@ warning; anything else fails naming the file and what was expected.
 """
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
+import pickle
+import struct
+import tempfile
 import warnings
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 
 from synthmix.core.errors import DataError
 from synthmix.core.io import sha256_array, sha256_file
+from synthmix.data.fetch import Obtained, Remote, file_md5, obtain, safe_extract
 
 
 @dataclass
@@ -25,6 +33,7 @@ class RawDataset:
     class_names: list[str]
     source: str               # where the bytes came from, for meta.json
     checksums: dict[str, str]
+    notes: dict = field(default_factory=dict)   # what loading did (skipped files, conversions)
 
 
 def content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
@@ -92,13 +101,314 @@ def load_digits(root: Path | None = None) -> RawDataset:
                                  "content": content_sha256(images, labels)})
 
 
-SOURCES: dict[str, Callable[..., RawDataset]] = {"digits": load_digits}
+# ---------------------------------------------------------------------------------------------
+# Downloadable datasets. URLs and md5s are the published ones (the same torchvision uses; a test
+# checks they agree). Every source returns all official train+test images: the split is ours.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Fetcher:
+    """Where a dataset's raw files are looked for (`roots`), and where downloads go."""
+    name: str
+    root: Path
+    mirror: str = ""
+
+    @property
+    def roots(self) -> list[Path]:
+        # root itself (offline copies), root/<name> (our downloads), torchvision's root/<Class>/raw
+        return [self.root, self.root / self.name] + [self.root / d / "raw" for d in TORCHVISION_DIRS.get(self.name, ())]
+
+    @property
+    def download_dir(self) -> Path:
+        return self.root / self.name
+
+    def remote(self, filename: str) -> Remote:
+        return next(r for r in REMOTES[self.name] if r.filename == filename)
+
+    def get(self, remote: Remote) -> Obtained:
+        return obtain(remote, self.roots, self.download_dir, self.mirror)
 
 
-def load_source(name: str, root: Path | None = None) -> RawDataset:
-    """Load dataset `name`; an unknown name fails listing the valid ones."""
+TORCHVISION_DIRS = {"mnist": ("MNIST",), "fashion_mnist": ("FashionMNIST",)}
+
+
+def parse_checked(got: Obtained, remote: Remote, parse: Callable[[Path], Any]) -> Any:
+    """Parse a file; a local copy with other bytes is accepted (with a warning) only if it parses."""
+    try:
+        value = parse(got.path)
+    except DataError as e:
+        if got.matches:
+            raise
+        raise DataError(f"{got.path}: md5 {got.md5} does not match the published {remote.md5}, and its "
+                        f"content does not parse: {e}") from None
+    if not got.matches:
+        warnings.warn(f"{got.path}: bytes differ from the published file (md5 {got.md5}, expected "
+                      f"{remote.md5}) but the content parses; using it", stacklevel=2)
+    return value
+
+
+def _decompress(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix != ".gz":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: not a readable gzip file ({type(e).__name__}: {e})") from None
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file of unsigned bytes (MNIST's format), gzipped or not: magic 0 0 0x08 ndim, big-endian dims."""
+    data = _decompress(path)
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08" or not 1 <= data[3] <= 4:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes (magic {data[:4].hex() or 'empty'})")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{path}: IDX header cut short")
+    dims = struct.unpack(f">{ndim}I", data[4:header])
+    need = int(np.prod(dims))
+    if len(data) - header != need:
+        raise DataError(f"{path}: IDX header says shape {dims} ({need} bytes) but the file holds "
+                        f"{len(data) - header} bytes")
+    return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
+
+
+def _idx_pair(f: Fetcher, images: Remote, labels: Remote, n_classes: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    got_x, got_y = f.get(images), f.get(labels)
+    x = parse_checked(got_x, images, read_idx)
+    y = parse_checked(got_y, labels, read_idx)
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+        raise DataError(f"{got_x.path}, {got_y.path}: expected (N, H, W) images and N labels, got "
+                        f"{x.shape} and {y.shape}")
+    if y.size and y.max() >= n_classes:
+        raise DataError(f"{got_y.path}: label {int(y.max())} out of range 0..{n_classes - 1}")
+    return x[..., None], y.astype(np.int64), {images.filename: got_x.md5, labels.filename: got_y.md5}
+
+
+def _idx_loader(class_names: list[str]) -> Callable[[Fetcher], RawDataset]:
+    def load(f: Fetcher) -> RawDataset:
+        parts = [_idx_pair(f, f.remote(f"{s}-images-idx3-ubyte.gz"), f.remote(f"{s}-labels-idx1-ubyte.gz"),
+                           len(class_names)) for s in ("train", "t10k")]
+        images = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts])
+        checksums = {k: v for p in parts for k, v in p[2].items()}
+        return RawDataset(images, labels, list(class_names), str(f.download_dir), checksums)
+    return load
+
+
+def _remotes(base_urls: tuple[str, ...], md5s: dict[str, str]) -> tuple[Remote, ...]:
+    return tuple(Remote(fn, md5, tuple(u + fn for u in base_urls)) for fn, md5 in md5s.items())
+
+
+MNIST_CLASSES = [str(i) for i in range(10)]
+# file- and stage-safe versions of the official names ("T-shirt/top" has a slash)
+FASHION_MNIST_CLASSES = ["tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+                         "bag", "ankle_boot"]
+
+CIFAR10_MEMBERS = {
+    "data_batch_1": "c99cafc152244af753f735de768cd75f", "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751", "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb", "test_batch": "40351d587109b95175f43aff81a1287e",
+    "batches.meta": "5ff9c542aee3614f3951f8cda6e48888"}
+
+
+def load_cifar10(f: Fetcher) -> RawDataset:
+    """CIFAR-10's python tarball: pickled batches, unpickled only after their md5s are verified."""
+    archive, members = f.remote("cifar-10-python.tar.gz"), CIFAR10_MEMBERS
+    got = f.get(archive)
+    with tempfile.TemporaryDirectory(dir=_mkdir(f.download_dir)) as tmp:
+        safe_extract(got.path, Path(tmp))
+        base = Path(tmp) / "cifar-10-batches-py"
+        for member, md5 in members.items():
+            path = base / member
+            if not path.is_file():
+                raise DataError(f"{got.path}: archive has no member cifar-10-batches-py/{member}")
+            if file_md5(path) != md5:
+                # Unpickling runs code: never on bytes whose checksum we cannot vouch for.
+                raise DataError(f"{got.path}: member {member} has md5 {file_md5(path)}, not the published "
+                                f"{md5}; refusing to unpickle unverified data")
+        if not got.matches:
+            warnings.warn(f"{got.path}: bytes differ from the published archive (md5 {got.md5}, expected "
+                          f"{archive.md5}) but every member matches its published md5; using it", stacklevel=2)
+        names = [str(n) for n in _unpickle(base / "batches.meta")["label_names"]]
+        images, labels = [], []
+        for member in [m for m in members if m != "batches.meta"]:
+            batch = _unpickle(base / member)
+            data = np.asarray(batch["data"], dtype=np.uint8)
+            if data.ndim != 2 or data.shape[1] != 3072 or len(batch["labels"]) != len(data):
+                raise DataError(f"{got.path}: member {member} is not a CIFAR batch (data {data.shape})")
+            images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+            labels.append(np.asarray(batch["labels"], dtype=np.int64))
+    return RawDataset(np.ascontiguousarray(np.concatenate(images)), np.concatenate(labels), names,
+                      str(got.path), {archive.filename: got.md5} | dict(members))
+
+
+def _unpickle(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        try:
+            return pickle.load(fh, encoding="latin1")  # CIFAR's documented format; md5-verified above
+        except Exception as e:
+            raise DataError(f"{path.name}: not a readable CIFAR pickle ({type(e).__name__}: {e})") from None
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+GTSRB_SIZE = 48   # signs are 15..250 px: each is cropped to its annotated box and resized to 48x48
+GTSRB_CLASSES = 43
+
+
+def load_gtsrb(f: Fetcher) -> RawDataset:
+    """GTSRB: training zip (a folder per class, CSV annotations) and test zip + ground-truth CSV zip."""
+    remotes = REMOTES["gtsrb"]
+    got = [f.get(r) for r in remotes]
+    with tempfile.TemporaryDirectory(dir=_mkdir(f.download_dir)) as tmp:
+        tmp = Path(tmp)
+        for g, r in zip(got, remotes):
+            parse_checked(g, r, lambda p: safe_extract(p, tmp))
+        rows: list[tuple[Path, tuple[int, int, int, int] | None, int]] = []
+        for csv_path in sorted(tmp.rglob("GT-*.csv")):
+            if csv_path.name.endswith(".test.csv"):
+                continue  # the test-images zip's CSV has no labels; GT-final_test.csv has them
+            rows += _gtsrb_rows(csv_path, tmp)
+        if not any("Training" in p.parts for p, _, _ in rows):
+            # GTSRB-Training_fixed.zip may come without CSVs: the class is the folder name
+            for ppm in sorted(tmp.glob("GTSRB/Training/*/*.ppm")):
+                rows.append((ppm, None, int(ppm.parent.name)))
+        if not rows:
+            raise DataError(f"{', '.join(str(g.path) for g in got)}: no GTSRB images or annotations found")
+        images = np.stack([_gtsrb_image(path, box) for path, box, _ in rows])
+        labels = np.array([c for _, _, c in rows], dtype=np.int64)
+    if labels.min() < 0 or labels.max() >= GTSRB_CLASSES:
+        raise DataError(f"GTSRB annotations hold class ids outside 0..{GTSRB_CLASSES - 1}")
+    return RawDataset(images, labels, [str(i) for i in range(GTSRB_CLASSES)], str(f.download_dir),
+                      {r.filename: g.md5 for g, r in zip(got, remotes)})
+
+
+def _gtsrb_rows(csv_path: Path, tmp: Path) -> list:
+    out = []
+    with open(csv_path, newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=";", skipinitialspace=True)
+        need = {"Filename", "Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2", "ClassId"}
+        if not need <= set(reader.fieldnames or ()):
+            raise DataError(f"{csv_path.relative_to(tmp)}: expected columns {sorted(need)}, got {reader.fieldnames}")
+        for i, row in enumerate(reader):
+            image = csv_path.parent / row["Filename"]
+            if not image.is_file() and (tmp / "GTSRB/Final_Test/Images" / row["Filename"]).is_file():
+                image = tmp / "GTSRB/Final_Test/Images" / row["Filename"]
+            if not image.is_file():
+                raise DataError(f"{csv_path.relative_to(tmp)} row {i + 2}: image {row['Filename']} not in the archive")
+            try:
+                box = tuple(int(row[k]) for k in ("Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2"))
+                out.append((image, box, int(row["ClassId"])))
+            except ValueError:
+                raise DataError(f"{csv_path.relative_to(tmp)} row {i + 2}: non-integer box or class id") from None
+    return out
+
+
+def _gtsrb_image(path: Path, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if box is not None:
+                x1, y1, x2, y2 = box
+                im = im.crop((x1, y1, x2 + 1, y2 + 1))  # ROI corners are inclusive
+            return np.asarray(im.resize((GTSRB_SIZE, GTSRB_SIZE), Image.Resampling.BILINEAR))
+    except OSError as e:
+        raise DataError(f"{path.name}: not a readable image ({e})") from None
+
+
+FER2013_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+FER2013_MANUAL = ("FER2013 cannot be downloaded without a Kaggle account: sign in at https://www.kaggle.com/c/"
+                  "challenges-in-representation-learning-facial-expression-recognition-challenge/data, "
+                  "download fer2013.csv (inside fer2013.tar.gz) and put it at {where}, or set data.root "
+                  "to the folder that holds it.")
+
+
+def read_fer2013(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """fer2013.csv: emotion,pixels,Usage; pixels are 2304 space-separated values (48x48 grayscale)."""
+    try:
+        table = pd.read_csv(path, dtype={"emotion": "Int64", "pixels": str})
+    except Exception as e:
+        raise DataError(f"{path}: not a readable CSV ({type(e).__name__}: {e})") from None
+    if not {"emotion", "pixels"} <= set(table.columns):
+        raise DataError(f"{path}: expected columns emotion,pixels,Usage; got {','.join(table.columns)}")
+    if table["emotion"].isna().any() or table["pixels"].isna().any():
+        raise DataError(f"{path}: row {int(table.isna().any(axis=1).argmax()) + 2} has an empty field")
+    counts = table["pixels"].str.count(" ") + 1
+    if (counts != 48 * 48).any():
+        bad = int((counts != 48 * 48).to_numpy().argmax())
+        raise DataError(f"{path}: row {bad + 2} has {int(counts.iloc[bad])} pixel values, expected 2304")
+    pixels = np.fromstring(" ".join(table["pixels"]), dtype=np.int64, sep=" ")  # one C-level parse
+    if pixels.size != len(table) * 2304 or pixels.min() < 0 or pixels.max() > 255:
+        raise DataError(f"{path}: pixel values must be 2304 integers 0..255 per row")
+    labels = table["emotion"].to_numpy(np.int64)
+    if labels.min() < 0 or labels.max() >= len(FER2013_CLASSES):
+        raise DataError(f"{path}: emotion labels must be 0..{len(FER2013_CLASSES) - 1}")
+    return pixels.astype(np.uint8).reshape(-1, 48, 48, 1), labels
+
+
+def load_fer2013(f: Fetcher) -> RawDataset:
+    remote = f.remote("fer2013.csv")
+    got = f.get(remote)
+    images, labels = parse_checked(got, remote, read_fer2013)
+    return RawDataset(images, labels, list(FER2013_CLASSES), str(got.path), {remote.filename: got.md5})
+
+
+def load_folder(f: Fetcher) -> RawDataset:
+    from synthmix.data.folder import read_image_folder
+
+    images, labels, names, report = read_image_folder(f.root)
+    return RawDataset(images, labels, names, str(f.root), {"content": content_sha256(images, labels)},
+                      notes=report)
+
+
+GTSRB_BASE = "https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/"
+
+# Every published raw file, per dataset. Looked up at load time (tests serve their own files).
+REMOTES: dict[str, tuple[Remote, ...]] = {
+    "mnist": _remotes(("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"), {
+        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}),
+    "fashion_mnist": _remotes(("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",), {
+        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"}),
+    "cifar10": (Remote("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a",
+                       ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",)),),
+    "gtsrb": _remotes((GTSRB_BASE,), {
+        "GTSRB-Training_fixed.zip": "513f3c79a4c5141765e10e952eaa2478",
+        "GTSRB_Final_Test_Images.zip": "c7e4e6327067d32654124b0fe9e82185",
+        "GTSRB_Final_Test_GT.zip": "fe31e9c9270bbcd7b84b7f21a9d9d9e5"}),
+    "fer2013": (Remote("fer2013.csv", "f8428a1edbd21e88f42c73edd2a14f95", (), manual=FER2013_MANUAL),),
+}
+
+SOURCES: dict[str, Callable[[Fetcher], RawDataset]] = {
+    "digits": lambda f: load_digits(),
+    "mnist": _idx_loader(MNIST_CLASSES),
+    "fashion_mnist": _idx_loader(FASHION_MNIST_CLASSES),
+    "cifar10": load_cifar10,
+    "gtsrb": load_gtsrb,
+    "fer2013": load_fer2013,
+    "folder": load_folder,
+}
+
+
+def load_source(name: str, root: Path | str = "data/downloads", mirror: str = "") -> RawDataset:
+    """Load dataset `name` from `root` (downloading into root/<name> when needed).
+
+    An unknown name fails listing the valid ones.
+    """
     try:
         loader = SOURCES[name]
     except KeyError:
         raise DataError(f"unknown dataset {name!r}; valid: {', '.join(sorted(SOURCES))}") from None
-    return loader(root)
+    return loader(Fetcher(name, Path(root), mirror))

@@ -32,8 +32,9 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
               log: LogFn | None = None) -> tuple[Generator, GanConfig]:
     """Train a GAN on uint8 (N, H, W, C) images of one class; returns the generator (eval mode)."""
     n, size, _, channels = images.shape
-    if n < p.batch_size:
-        raise ValueError(f"{n} images but gan.batch_size = {p.batch_size}; lower gan.batch_size")
+    if n < 2:
+        raise ValueError(f"{n} real image(s): a GAN needs at least 2 to train on")
+    batch_size = min(p.batch_size, n)  # a minority class (data.per_class mapping) may hold fewer
     torch.manual_seed(seed)  # module initialisation
     cfg = model_config(p, size, channels)
     G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
@@ -42,13 +43,13 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
     loss = get_loss(p.family)
     x = to_model(images, device)                        # (N, C, S, S) in [-1, 1], converted once
     gen = make_generator(seed, device)
-    index = batches(n, p.batch_size, gen, device)
+    index = batches(n, batch_size, gen, device)
 
     # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
     sums = torch.zeros(4, device=device)
     for step in range(1, p.steps + 1):
         real = x[next(index)]                           # (B, C, S, S)
-        z = torch.randn(p.batch_size, p.z_dim, generator=gen, device=device)
+        z = torch.randn(batch_size, p.z_dim, generator=gen, device=device)
         fake = G(z)
 
         # (1) update D: maximise log D(x) + log(1 - D(G(z))); detach so G gets no gradient here

@@ -7,6 +7,10 @@ keeps the class balance of the real data:
   class c are added (R_c real images of class c). r = 50 doubles the training set. r = 100 is impossible.
 - mode "replace": the total stays R_c per class; round(R_c * r / 100) of them are synthetic and the
   rest a random subset of the real images.
+- mode "balance": every class is filled with synthetic images up to the same total,
+  round(max_c R_c * 100 / (100 - r)): at r = 0 the classes are just balanced (the largest class gets
+  none), at r > 0 the largest class is r percent synthetic and smaller classes more. With equal
+  classes it equals "add".
 - the `synthetic` variant is synthetic-only with R_c images per class (same size as `real`).
 
 When fewer filtered synthetic images exist than a class needs, all of them are used and the rest are
@@ -20,10 +24,18 @@ import warnings
 import numpy as np
 
 
-def mix_counts(n_real: int, ratio: int, mode: str) -> tuple[int, int]:
-    """(real images kept, synthetic images wanted) for one class with n_real real images."""
+def mix_counts(n_real: int, ratio: int, mode: str, n_largest: int | None = None) -> tuple[int, int]:
+    """(real images kept, synthetic images wanted) for one class with n_real real images.
+
+    `n_largest` (the real count of the largest class) is used by mode "balance" only.
+    """
     if not 0 <= ratio <= 100:
         raise ValueError(f"ratio {ratio} must be in 0..100")
+    if mode == "balance":
+        if ratio == 100:
+            raise ValueError("mode 'balance' cannot reach 100% synthetic; use mode 'replace'")
+        target = int(round((n_largest or n_real) * 100 / (100 - ratio)))
+        return n_real, max(target - n_real, 0)
     if mode == "add":
         if ratio == 100:
             raise ValueError("mode 'add' cannot reach 100% synthetic; use mode 'replace'")
@@ -31,7 +43,7 @@ def mix_counts(n_real: int, ratio: int, mode: str) -> tuple[int, int]:
     if mode == "replace":
         n_syn = int(round(n_real * ratio / 100))
         return n_real - n_syn, n_syn
-    raise ValueError(f"unknown mix mode {mode!r}; valid: add, replace")
+    raise ValueError(f"unknown mix mode {mode!r}; valid: add, replace, balance")
 
 
 def mix_real_synthetic(real: dict[str, np.ndarray], synthetic: dict[str, np.ndarray], class_names: list[str],
@@ -39,9 +51,10 @@ def mix_real_synthetic(real: dict[str, np.ndarray], synthetic: dict[str, np.ndar
     """Build (images uint8 (N, H, W, C), labels int64 (N,), per-class counts) for one mix."""
     rng = np.random.default_rng([seed, ratio])
     images, labels, counts = [], [], {}
+    n_largest = max(len(real[name]) for name in class_names)
     for label, name in enumerate(class_names):
         r, s = real[name], synthetic.get(name, real[name][:0])
-        n_real, n_syn = mix_counts(len(r), ratio, mode)
+        n_real, n_syn = mix_counts(len(r), ratio, mode, n_largest)
         keep_real = r if n_real == len(r) else r[np.sort(rng.choice(len(r), n_real, replace=False))]
         if n_syn <= len(s):
             pick = np.sort(rng.choice(len(s), n_syn, replace=False))

@@ -1,0 +1,78 @@
+"""Periodic training checkpoints that let a killed stage continue where it stopped.
+
+They live outside DVC's outputs (default `.synthmix/resume/`, or `$SYNTHMIX_RESUME_DIR`), because
+DVC deletes a stage's outputs before running it. A checkpoint's file name is a hash of everything
+that determines the result: the stage's input bytes, its params, the runtime settings and the
+source code of the training loop and models. A changed param, input or code therefore never
+resumes stale state: it simply finds no checkpoint under its key (and old keys of the same item are
+removed). Checkpoints are written atomically and hold only tensors and plain containers (loaded
+with `weights_only=True`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from synthmix.core.io import load_torch, save_torch
+
+log = logging.getLogger(__name__)
+
+
+def source_hash(*packages: str) -> str:
+    """sha256 over the .py files of the given synthmix subpackages (and the torch version)."""
+    import torch
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(torch.__version__.encode())
+    for pkg in packages:
+        for path in sorted((root / pkg).rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("SYNTHMIX_RESUME_DIR", ".synthmix/resume"))
+
+
+@dataclass
+class Resume:
+    """Checkpoint store for one item (e.g. one class's GAN), keyed by what determines its result."""
+    dir: Path          # e.g. .synthmix/resume/train_gan/<class>
+    key: str           # hash of inputs, params and code
+    every: int         # save every `every` steps (0 = never)
+
+    @classmethod
+    def for_item(cls, kind: str, name: str, every: int, **parts: Any) -> "Resume":
+        key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+        return cls(default_dir() / kind / name, key, every)
+
+    @property
+    def path(self) -> Path:
+        return self.dir / f"{self.key}.pt"
+
+    def due(self, step: int, last: int) -> bool:
+        return self.every > 0 and step % self.every == 0 and step < last
+
+    def load(self) -> dict | None:
+        if not self.path.exists():
+            return None
+        try:
+            return load_torch(self.path)
+        except ValueError as e:  # unreadable: start over rather than fail
+            log.warning("ignoring unreadable resume checkpoint %s (%s)", self.path, e)
+            return None
+
+    def save(self, state: dict) -> None:
+        save_torch(self.path, state, register=False)  # not a stage output: survives a failed run
+        for old in self.dir.glob("*.pt"):
+            if old != self.path:
+                old.unlink(missing_ok=True)           # another key's state can never be resumed
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,221 @@
+"""The real download and parsing code against small generated files in each dataset's real format,
+served from a local HTTP server on 127.0.0.1."""
+import gzip
+import io
+import tarfile
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torchvision.datasets as tvd
+from PIL import Image
+
+import fakes
+from synthmix.core.errors import DataError
+from synthmix.data import sources
+from synthmix.data.fetch import Remote, safe_extract
+from synthmix.data.folder import read_image_folder
+from synthmix.data.sources import REMOTES, load_source
+
+
+def use_md5s_of(monkeypatch, name: str, served: Path) -> None:
+    """Point the dataset's published md5s at the generated files (the test's 'official' release)."""
+    remotes = tuple(replace(r, md5=fakes.md5(served / r.filename)) if (served / r.filename).exists() else r
+                    for r in REMOTES[name])
+    monkeypatch.setitem(REMOTES, name, remotes)
+
+
+def test_published_checksums_agree_with_torchvision():
+    ours = {r.filename: r.md5 for r in REMOTES["mnist"]}
+    assert ours == dict(tvd.MNIST.resources)
+    assert {r.filename: r.md5 for r in REMOTES["fashion_mnist"]} == dict(tvd.FashionMNIST.resources)
+    assert REMOTES["cifar10"][0].md5 == tvd.CIFAR10.tgz_md5
+    assert sources.CIFAR10_MEMBERS == dict(tvd.CIFAR10.train_list + tvd.CIFAR10.test_list) | {
+        tvd.CIFAR10.meta["filename"]: tvd.CIFAR10.meta["md5"]}
+    assert REMOTES["fer2013"][0].md5 == tvd.FER2013._RESOURCES["fer"][1]
+    assert all(r.urls for name in ("mnist", "fashion_mnist", "cifar10", "gtsrb") for r in REMOTES[name])
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_idx_download_from_local_server(tmp_path, monkeypatch, name):
+    served = tmp_path / "served"
+    images = fakes.write_mnist(served)
+    use_md5s_of(monkeypatch, name, served)
+    with fakes.serve(served) as url:
+        raw = load_source(name, tmp_path / "root", mirror=url)
+    assert raw.images.shape == (60, 28, 28, 1) and raw.images.dtype == np.uint8
+    assert np.array_equal(raw.images[:40, ..., 0], images["train"])
+    assert raw.labels.tolist() == [i % 10 for i in range(40)] + [i % 10 for i in range(20)]
+    assert len(raw.class_names) == 10 and "/" not in "".join(raw.class_names)
+    # downloaded into root/<name>/; a second load is offline (no server running now)
+    assert (tmp_path / "root" / name / "train-images-idx3-ubyte.gz").exists()
+    assert np.array_equal(load_source(name, tmp_path / "root").images, raw.images)
+
+
+def test_wrong_checksum_download_fails_and_leaves_nothing(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    fakes.write_mnist(served)
+    use_md5s_of(monkeypatch, "mnist", served)
+    bad = tuple(replace(r, md5="0" * 32) if r.filename.startswith("t10k-images") else r for r in REMOTES["mnist"])
+    monkeypatch.setitem(REMOTES, "mnist", bad)
+    with fakes.serve(served) as url, pytest.raises(DataError) as e:
+        load_source("mnist", tmp_path / "root", mirror=url)
+    assert "t10k-images-idx3-ubyte.gz" in str(e.value) and "does not match the published " + "0" * 32 in str(e.value)
+    assert not (tmp_path / "root/mnist/t10k-images-idx3-ubyte.gz").exists()
+    assert not list((tmp_path / "root/mnist").glob("*.part"))
+
+
+def test_truncated_download_fails_and_leaves_nothing(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    fakes.write_mnist(served)
+    use_md5s_of(monkeypatch, "mnist", served)
+    with fakes.serve(served) as url, pytest.raises(DataError, match="truncated download"):
+        load_source("mnist", tmp_path / "root", mirror=url + "truncated/")
+    assert not [p for p in (tmp_path / "root/mnist").iterdir()]
+
+
+def test_offline_copy_recompressed_is_accepted_with_warning(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    images = fakes.write_mnist(served)
+    use_md5s_of(monkeypatch, "mnist", served)
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    for p in served.iterdir():  # a distribution's copy: same content, other gzip bytes
+        (offline / p.name).write_bytes(gzip.compress(gzip.decompress(p.read_bytes()), compresslevel=1, mtime=7))
+    with pytest.warns(UserWarning, match="bytes differ from the published file .* content parses"):
+        raw = load_source("mnist", offline)  # no mirror, no server: nothing may be downloaded
+    assert np.array_equal(raw.images[:40, ..., 0], images["train"])
+    assert not (offline / "mnist").exists()
+
+
+def test_offline_copy_truncated_or_unparsable_fails_naming_file(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    fakes.write_mnist(served)
+    use_md5s_of(monkeypatch, "mnist", served)
+    path = served / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-9])
+    with pytest.raises(DataError, match=f"{path}: md5 .* does not match the published .* does not parse"):
+        load_source("mnist", served)
+    # an IDX whose header promises more bytes than it holds
+    path.write_bytes(gzip.compress(fakes.idx_bytes(np.zeros(40, np.uint8))[:-5]))
+    with pytest.raises(DataError, match="IDX header says shape"):
+        load_source("mnist", served)
+
+
+def test_cifar10_download_and_members_verified(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    members = fakes.write_cifar10(served)
+    use_md5s_of(monkeypatch, "cifar10", served)
+    monkeypatch.setattr(sources, "CIFAR10_MEMBERS", members)
+    with fakes.serve(served) as url:
+        raw = load_source("cifar10", tmp_path / "root", mirror=url)
+    assert raw.images.shape == (60, 32, 32, 3) and raw.class_names[0] == "airplane"
+    assert raw.labels[:10].tolist() == list(range(10))
+    assert not [p for p in (tmp_path / "root/cifar10").iterdir() if p.is_dir()]  # extraction dir removed
+
+    # a repacked archive whose members still match is accepted with a warning
+    repacked = tmp_path / "repacked"
+    repacked.mkdir()
+    with tarfile.open(served / "cifar-10-python.tar.gz") as src, \
+            tarfile.open(repacked / "cifar-10-python.tar.gz", "w:gz", compresslevel=1) as dst:
+        for m in src.getmembers():
+            dst.addfile(m, src.extractfile(m))
+    with pytest.warns(UserWarning, match="every member matches"):
+        assert np.array_equal(load_source("cifar10", repacked).images, raw.images)
+
+    # a member that does not match is never unpickled
+    monkeypatch.setitem(sources.CIFAR10_MEMBERS, "data_batch_3", "1" * 32)
+    with pytest.raises(DataError, match="data_batch_3 has md5 .* refusing to unpickle"):
+        load_source("cifar10", repacked)
+
+
+def test_gtsrb_zips_with_csv_annotations(tmp_path, monkeypatch):
+    served = tmp_path / "served"
+    fakes.write_gtsrb(served)
+    use_md5s_of(monkeypatch, "gtsrb", served)
+    with fakes.serve(served) as url:
+        raw = load_source("gtsrb", tmp_path / "root", mirror=url)
+    assert raw.images.shape == (3 * 4 + 6, 48, 48, 3)
+    assert np.bincount(raw.labels).tolist() == [4 + 2, 4 + 2, 4 + 2]
+    assert len(raw.class_names) == 43
+    # class c is bright in channel c: the ROI crop and resize kept that
+    means = np.stack([raw.images[raw.labels == c].mean(axis=(0, 1, 2)) for c in range(3)])
+    assert means.argmax(axis=1).tolist() == [0, 1, 2]
+
+
+def test_fer2013_offline_only_with_clear_message(tmp_path, monkeypatch):
+    with pytest.raises(DataError) as e:
+        load_source("fer2013", tmp_path / "root")
+    msg = str(e.value)
+    assert "Kaggle" in msg and str(tmp_path / "root" / "fer2013.csv") in msg
+    pixels = fakes.write_fer2013(tmp_path / "root" / "fer2013.csv")
+    use_md5s_of(monkeypatch, "fer2013", tmp_path / "root")
+    raw = load_source("fer2013", tmp_path / "root")
+    assert raw.images.shape == (21, 48, 48, 1) and np.array_equal(raw.images[..., 0], pixels)
+    assert raw.class_names[3] == "happy" and raw.labels.tolist() == [i % 7 for i in range(21)]
+    # a row with a missing pixel value names the row
+    lines = (tmp_path / "root/fer2013.csv").read_text().splitlines()
+    lines[5] = lines[5].rsplit(" ", 1)[0] + ",Training"
+    (tmp_path / "root/fer2013.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="row 6 has 2303 pixel values"):
+        load_source("fer2013", tmp_path / "root")
+
+
+def test_archive_member_outside_target_is_refused(tmp_path):
+    evil_tar = tmp_path / "evil.tar.gz"
+    with tarfile.open(evil_tar, "w:gz") as t:
+        data = b"owned"
+        for name in ("ok/file.txt", "../escaped.txt"):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    with pytest.raises(DataError, match=r"member '\.\./escaped\.txt' would be written outside"):
+        safe_extract(evil_tar, tmp_path / "target")
+    assert not (tmp_path / "escaped.txt").exists()
+    assert not (tmp_path / "target" / "ok").exists()  # checked before anything is written
+
+    evil_zip = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil_zip, "w") as z:
+        z.writestr("/abs/path.txt", b"x")
+        z.writestr("a/../../up.txt", b"x")
+    with pytest.raises(DataError, match="would be written outside"):
+        safe_extract(evil_zip, tmp_path / "target2")
+    assert not (tmp_path / "up.txt").exists()
+
+    link_tar = tmp_path / "link.tar"
+    with tarfile.open(link_tar, "w") as t:
+        info = tarfile.TarInfo("inside/link")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        t.addfile(info)
+    with pytest.raises(DataError, match="is a link or device"):
+        safe_extract(link_tar, tmp_path / "target3")
+
+
+def test_download_failure_lists_every_url(tmp_path, monkeypatch):
+    monkeypatch.setitem(REMOTES, "mnist", tuple(
+        replace(r, urls=("http://127.0.0.1:9/" + r.filename,)) for r in REMOTES["mnist"]))
+    with pytest.raises(DataError, match=r"downloading failed:\n  http://127.0.0.1:9/train-images"):
+        load_source("mnist", tmp_path / "root")
+
+
+def test_folder_colour_grayscale_and_odd_files(tmp_path):
+    root = fakes.write_folder(tmp_path / "rgb", classes=3, per_class=3, size=20)
+    (root / "class_a" / "notes.txt").write_text("not an image")
+    (root / "README.md").write_text("top-level file")
+    images, labels, names, notes = read_image_folder(root)
+    assert images.shape == (9, 20, 20, 3) and names == ["class_a", "class_b", "class_c"]
+    assert notes["skipped"] == ["README.md", "class_a/notes.txt"] and notes["channels"] == 3
+
+    gray = tmp_path / "gray"
+    for c in ("x", "y"):
+        (gray / c).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(np.full((10, 12), 40 * i + (c == "y") * 100, np.uint8)).save(gray / c / f"{i}.png")
+    # a palette image with gray entries and an RGB image with equal channels stay grayscale
+    Image.fromarray(np.full((10, 12), 90, np.uint8)).convert("P").save(gray / "x" / "p.png")
+    Image.fromarray(np.full((10, 12, 3), 70, np.uint8)).save(gray / "y" / "rgb_gray.png")
+    images, labels, names, notes = read_image_folder(gray)
+    assert images.shape == (6, 10, 12, 1) and labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert notes["channels"] == 1 and notes["modes"] == {"L": 4, "P": 1, "RGB": 1}
