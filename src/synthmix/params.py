@@ -74,6 +74,8 @@ class GanParams:
     beta1: float = _f(0.5, lo=0.0, hi=1.0, hi_open=True)
     beta2: float = _f(0.999, lo=0.0, hi=1.0, hi_open=True)
     log_every: int = _f(20, lo=1)
+    checkpoint_every: int = _f(100, lo=0, doc="save the full training state every N steps so a killed stage "
+                               "resumes (0 = never); kept in .synthmix/resume, outside DVC's outputs")
     seed: int = _f(0, lo=0)
 
 

@@ -16,24 +16,43 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from synthmix.core.errors import DataError
+
+
+# Every output this process has written, so a failing stage can remove them (core.stage.run):
+# DVC must never find a partial set of outputs from a failed run and take it as a result.
+WRITTEN: list[Path] = []
+
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; on success rename it to `path`, on error delete it."""
+def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; on success rename it to `path`, on error delete it.
+
+    Temporary files left by a process that was killed (SIGKILL skips the cleanup) are removed
+    first. `register` records the path as an output of this stage run.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
         yield tmp
         os.replace(tmp, path)
+        if register:
+            WRITTEN.append(path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def write_bytes(path: str | Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def write_bytes(path: str | Path, data: bytes, register: bool = True) -> None:
+    with atomic_path(path, register) as tmp:
         tmp.write_bytes(data)
 
 
@@ -51,7 +70,7 @@ def load_npy(path: str | Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
-        raise ValueError(f"{path}: not a readable .npy array ({e})") from None
+        raise DataError(f"{path}: not a readable .npy array ({e})") from None
 
 
 def save_json(path: str | Path, obj: Any) -> None:
@@ -65,15 +84,15 @@ def load_json(path: str | Path) -> Any:
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
+        raise DataError(f"{path}: not valid JSON ({e})") from None
 
 
-def save_torch(path: str | Path, obj: dict) -> None:
+def save_torch(path: str | Path, obj: dict, register: bool = True) -> None:
     import torch
 
     buf = io.BytesIO()
     torch.save(obj, buf)
-    write_bytes(path, buf.getvalue())
+    write_bytes(path, buf.getvalue(), register)
 
 
 def load_torch(path: str | Path) -> dict:
@@ -86,7 +105,7 @@ def load_torch(path: str | Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a corrupt zip/pickle
-        raise ValueError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
+        raise DataError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
 
 
 def sha256_file(path: str | Path) -> str:

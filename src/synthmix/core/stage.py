@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Callable
 
+from synthmix.core import io
 from synthmix.core.errors import DataError
 from synthmix.params import ParamsError
 
@@ -14,18 +17,54 @@ USER_ERRORS = (ParamsError, DataError, FileNotFoundError)
 
 
 def run(main: Callable[[], None]) -> None:
+    """Run a stage's main(). On any failure (including Ctrl-C and SIGTERM) the outputs it wrote
+    are removed, so DVC never sees a partial result; user errors print one line and exit 2."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         main()
-    except USER_ERRORS as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    except SystemExit as e:
+        if e.code not in (0, None):
+            remove_outputs()
+        raise
+    except BaseException as e:
+        remove_outputs()
+        if isinstance(e, USER_ERRORS):
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+        raise
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run(), which removes partial outputs
+
+
+LIVE_DIRS: list[Path] = []
+
+
+def remove_outputs() -> list[Path]:
+    """Delete every output written by this process (files via core.io, dvclive directories)."""
+    removed = []
+    for path in [*io.WRITTEN, *LIVE_DIRS]:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(path)
+    if removed:
+        print(f"removed partial outputs: {', '.join(map(str, removed))}", file=sys.stderr)
+    io.WRITTEN.clear()
+    LIVE_DIRS.clear()
+    return removed
 
 
 def open_live(dir: str | Path):
     """A dvclive logger writing under `dir` that leaves dvc.yaml and DVC experiments alone."""
     from dvclive import Live
 
+    LIVE_DIRS.append(Path(dir))
     return Live(str(dir), dvcyaml=False, save_dvc_exp=False, report=None)
 
 

@@ -1,18 +1,21 @@
 """Train one class's GAN on that class's real images, all in memory, batches by index slicing."""
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import numpy as np
 import torch
 
-from synthmix.gan.losses import get_loss
 from synthmix.core.images import to_model, to_uint8
+from synthmix.core.resume import Resume
+from synthmix.core.runtime import generator as make_generator
+from synthmix.gan.losses import get_loss
 from synthmix.models.gan import Discriminator, GanConfig, Generator
 from synthmix.params import GanParams
-from synthmix.core.runtime import generator as make_generator
 
 LogFn = Callable[[int, dict[str, float]], None]
+logger = logging.getLogger(__name__)
 
 
 def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
@@ -20,17 +23,43 @@ def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
                      g_width=p.g_width, d_width=p.d_width)
 
 
-def batches(n: int, batch_size: int, gen: torch.Generator, device: torch.device):
-    """Endless index batches: a fresh permutation each epoch, sliced; the last short slice is dropped."""
-    while True:
-        perm = torch.randperm(n, generator=gen, device=device)
-        for start in range(0, n - batch_size + 1, batch_size):
-            yield perm[start:start + batch_size]
+class IndexSampler:
+    """Endless index batches: a fresh permutation each epoch, sliced; the last short slice is dropped.
+
+    Its position can be saved and restored, so a resumed run draws exactly the batches an
+    uninterrupted run would have drawn.
+    """
+
+    def __init__(self, n: int, batch_size: int, gen: torch.Generator, device: torch.device):
+        self.n, self.batch_size, self.gen, self.device = n, batch_size, gen, device
+        self.perm: torch.Tensor | None = None
+        self.pos = 0
+
+    def next(self) -> torch.Tensor:
+        if self.perm is None or self.pos + self.batch_size > self.n:
+            self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
+            self.pos = 0
+        idx = self.perm[self.pos:self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return idx
+
+    def state_dict(self) -> dict:
+        empty = torch.zeros(0, dtype=torch.long)
+        return {"perm": empty if self.perm is None else self.perm.cpu(), "pos": self.pos}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.perm = state["perm"].to(self.device) if state["perm"].numel() else None
+        self.pos = int(state["pos"])
 
 
 def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
-              log: LogFn | None = None) -> tuple[Generator, GanConfig]:
-    """Train a GAN on uint8 (N, H, W, C) images of one class; returns the generator (eval mode)."""
+              log: LogFn | None = None, resume: Resume | None = None) -> tuple[Generator, GanConfig]:
+    """Train a GAN on uint8 (N, H, W, C) images of one class; returns the generator (eval mode).
+
+    With `resume`, the full training state is saved every `resume.every` steps and, if a checkpoint
+    for exactly these inputs exists, training continues from it (the logged curve is replayed), to
+    the same final weights as an uninterrupted run.
+    """
     n, size, _, channels = images.shape
     if n < 2:
         raise ValueError(f"{n} real image(s): a GAN needs at least 2 to train on")
@@ -43,12 +72,29 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
     loss = get_loss(p.family)
     x = to_model(images, device)                        # (N, C, S, S) in [-1, 1], converted once
     gen = make_generator(seed, device)
-    index = batches(n, batch_size, gen, device)
-
+    sampler = IndexSampler(n, batch_size, gen, device)
     # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
     sums = torch.zeros(4, device=device)
-    for step in range(1, p.steps + 1):
-        real = x[next(index)]                           # (B, C, S, S)
+    history: list = []                                  # [step, values] rows, replayed on resume
+    start = 0
+
+    state = resume.load() if resume is not None else None
+    if state is not None:
+        G.load_state_dict(state["G"])
+        D.load_state_dict(state["D"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        gen.set_state(state["gen"])
+        sampler.load_state_dict(state["sampler"])
+        sums = state["sums"].to(device)
+        start, history = int(state["step"]), state["history"]
+        for step, values in history:
+            if log is not None:
+                log(step, values)
+        logger.info("resumed from step %d of %d (%s)", start, p.steps, resume.path)
+
+    for step in range(start + 1, p.steps + 1):
+        real = x[sampler.next()]                        # (B, C, S, S)
         z = torch.randn(batch_size, p.z_dim, generator=gen, device=device)
         fake = G(z)
 
@@ -73,9 +119,15 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
             ld, lg, dx, dgz = (sums / k).tolist()
             if not all(np.isfinite([ld, lg])):
                 raise FloatingPointError(f"GAN diverged at step {step}: loss_d={ld}, loss_g={lg}")
+            values = {"loss_d": ld, "loss_g": lg, "d_real": dx, "d_fake": dgz}
+            history.append([step, values])
             if log is not None:
-                log(step, {"loss_d": ld, "loss_g": lg, "d_real": dx, "d_fake": dgz})
+                log(step, values)
             sums.zero_()
+        if resume is not None and resume.due(step, p.steps):
+            resume.save({"step": step, "G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
+                         "opt_d": opt_d.state_dict(), "gen": gen.get_state(), "sampler": sampler.state_dict(),
+                         "sums": sums.cpu(), "history": history})
     return G.eval(), cfg
 
 

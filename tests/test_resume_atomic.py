@@ -1,0 +1,118 @@
+"""Resumable GAN training and outputs that never survive a failed stage."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from synthmix.core import io, stage
+from synthmix.core.errors import DataError
+from synthmix.core.resume import Resume
+from synthmix.gan.train import train_gan
+from synthmix.params import GanParams
+
+P = GanParams(z_dim=8, g_width=4, d_width=4, steps=40, batch_size=8, log_every=5, checkpoint_every=10)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def _images():
+    return np.random.default_rng(0).integers(0, 256, (24, 16, 16, 1), dtype=np.uint8)
+
+
+def test_resumed_training_equals_uninterrupted(tmp_path):
+    torch.set_num_threads(1)
+    logged_full = []
+    G_full, _ = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)))
+
+    resume = Resume(tmp_path, "k", P.checkpoint_every)
+    logged_a = []
+
+    def crash_at_25(step, values):
+        logged_a.append((step, values))
+        if step == 25:
+            raise Interrupt  # like a kill between checkpoints 20 and 30
+    with pytest.raises(Interrupt):
+        train_gan(_images(), P, 3, torch.device("cpu"), log=crash_at_25, resume=resume)
+    assert torch.load(resume.path, weights_only=True)["step"] == 20
+
+    logged_b = []
+    G_res, _ = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)), resume=resume)
+    for (name, a), b in zip(G_full.state_dict().items(), G_res.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert logged_b == logged_full  # the curve up to the checkpoint is replayed, then continues
+
+
+def test_resume_key_changes_with_params(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNTHMIX_RESUME_DIR", str(tmp_path))
+    a = Resume.for_item("train_gan", "3", 10, gan={"lr": 1})
+    b = Resume.for_item("train_gan", "3", 10, gan={"lr": 2})
+    assert a.dir == b.dir == tmp_path / "train_gan" / "3" and a.path != b.path
+    a.save({"step": 1})
+    b.save({"step": 2})
+    assert not a.path.exists() and b.load() == {"step": 2}   # a stale key is removed, never resumed
+    b.path.write_bytes(b"garbage")
+    assert b.load() is None                                   # unreadable: start over
+
+
+def test_failed_stage_removes_its_outputs(tmp_path, capsys):
+    out = tmp_path / "out.npy"
+
+    def main_user_error():
+        io.save_npy(out, np.zeros(3))
+        stage.open_live(tmp_path / "live")
+        (tmp_path / "live").mkdir(exist_ok=True)
+        raise DataError("bad.csv: broken")
+    with pytest.raises(SystemExit) as e:
+        stage.run(main_user_error)
+    assert e.value.code == 2 and "error: bad.csv: broken" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "live").exists()
+
+    def main_crash():
+        io.save_npy(out, np.zeros(3))
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError):
+        stage.run(main_crash)
+    assert not out.exists()
+
+    def main_ok():
+        io.save_npy(out, np.zeros(3))
+    stage.run(main_ok)
+    assert out.exists()
+    io.WRITTEN.clear()
+
+
+def test_sigterm_removes_partial_outputs(tmp_path):
+    code = f"""
+import os, signal, numpy as np
+from synthmix.core import io, stage
+def main():
+    io.save_npy({str(tmp_path / 'a.npy')!r}, np.zeros(3))
+    os.kill(os.getpid(), signal.SIGTERM)
+    io.save_npy({str(tmp_path / 'b.npy')!r}, np.zeros(3))
+stage.run(main)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 128 + 15, r.stderr
+    assert not (tmp_path / "a.npy").exists() and not (tmp_path / "b.npy").exists()
+
+
+def test_stale_temp_files_from_a_killed_writer_are_cleaned(tmp_path):
+    stale = tmp_path / ".x.npy.abc123.tmp"
+    stale.write_bytes(b"half")
+    io.save_npy(tmp_path / "x.npy", np.ones(2))
+    assert not stale.exists() and np.load(tmp_path / "x.npy").tolist() == [1, 1]
+    io.WRITTEN.clear()
+
+
+def test_checkpoints_load_weights_only(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo owned",))
+    torch.save({"x": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(DataError, match="evil.pt: not a readable checkpoint"):
+        io.load_torch(tmp_path / "evil.pt")
