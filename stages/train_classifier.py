@@ -53,7 +53,8 @@ def main() -> None:
 
     live = open_live(args.metrics)
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(classes),
-                           params.classifier, seed, device, augment=augment, log=live_logger(live))
+                           params.classifier, seed, device, augment=augment, log=live_logger(live),
+                           amp=params.runtime.amp, compile=params.runtime.compile)
     live.summary.update(info | {"train_images": int(len(images))})
     live.end()
     if counts is not None:

@@ -30,10 +30,11 @@ def main() -> None:
     # or code never resumes stale state.
     resume = Resume.for_item("train_gan", args.class_name, params.gan.checkpoint_every,
                              images=sha256_file(args.images), gan=asdict(params.gan), seed=seed,
-                             device=str(device), threads=torch.get_num_threads(),
+                             device=str(device), threads=torch.get_num_threads(), runtime=asdict(params.runtime),
                              code=source_hash("gan", "models", "core"))
     live = open_live(args.metrics)
-    G, cfg = train_gan(images, params.gan, seed, device, log=live_logger(live), resume=resume)
+    G, cfg = train_gan(images, params.gan, seed, device, log=live_logger(live), resume=resume,
+                       amp=params.runtime.amp, compile=params.runtime.compile)
     live.summary["steps"] = params.gan.steps
     live.summary["real_images"] = len(images)
     live.end()

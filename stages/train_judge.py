@@ -24,7 +24,7 @@ def main() -> None:
     live = open_live(args.metrics)
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names),
                            params.judge, runtime.seed_for(params.judge.seed, "judge"), device,
-                           log=live_logger(live))
+                           log=live_logger(live), amp=params.runtime.amp, compile=params.runtime.compile)
     live.summary.update(info)
     live.end()
     save_torch(args.model, {"model": model.state_dict(), "config": asdict(cfg), "step": info["best_epoch"],

@@ -100,8 +100,8 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path):
 # Which params sections each stage reads in full; dvc.yaml must declare each of their keys, or a
 # changed key would not re-run the stage and DVC would serve a stale cached result.
 STAGE_SECTIONS = {
-    "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime"], "train_judge": ["judge", "runtime"],
-    "filter": ["filter", "runtime"], "train_classifier": ["classifier", "augment", "runtime"],
+    "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_judge": ["judge", "runtime"],
+    "filter": ["filter", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_classifier": ["classifier", "augment", "runtime"],
     "train_synthetic": ["classifier", "runtime"], "train_mix": ["classifier", "mix.mode", "runtime"],
     "download": ["data.name", "data.root", "data.mirror"],
     "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",

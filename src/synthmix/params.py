@@ -124,6 +124,8 @@ class RuntimeParams:
     device: str = _f("auto", choices=DEVICES)
     threads: int = _f(0, lo=0, doc="CPU threads; 0 = all cores")
     deterministic: bool = _f(True, doc="bit-identical outputs on CPU for the same inputs and seed")
+    amp: bool = _f(True, doc="bf16 autocast for training on CUDA devices that support it (ignored on CPU)")
+    compile: bool = _f(False, doc="torch.compile the models for training (worth it for long GPU runs)")
 
 
 @dataclass(frozen=True)

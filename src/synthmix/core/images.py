@@ -11,10 +11,15 @@ from PIL import Image
 from synthmix.core.io import write_bytes
 
 
-def to_model(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-    """uint8 (N, H, W, C) -> float32 (N, C, H, W) in [-1, 1], converted once for the whole set."""
+def to_model(images: np.ndarray, device: torch.device | str = "cpu", channels_last: bool = False) -> torch.Tensor:
+    """uint8 (N, H, W, C) -> float32 (N, C, H, W) in [-1, 1], converted once for the whole set.
+
+    `channels_last` keeps the stored NHWC memory order (the layout oneDNN and cuDNN convolutions
+    are fastest with); the tensor's shape is NCHW either way.
+    """
     x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
-    return x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0).contiguous()
+    x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+    return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:

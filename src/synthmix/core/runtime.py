@@ -1,6 +1,7 @@
 """Device, threads, seeds and determinism: one place that sets them for every stage."""
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
 
@@ -11,7 +12,7 @@ from synthmix.params import RuntimeParams
 
 def setup(runtime: RuntimeParams) -> torch.device:
     """Apply the runtime section and return the device to compute on."""
-    torch.set_num_threads(runtime.threads or os.cpu_count() or 1)
+    torch.set_num_threads(cpu_threads(runtime))
     if runtime.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("runtime.device = 'cuda' but torch sees no CUDA device; use 'auto' or 'cpu'")
     use_cuda = runtime.device == "cuda" or (runtime.device == "auto" and torch.cuda.is_available())
@@ -26,6 +27,16 @@ def setup(runtime: RuntimeParams) -> torch.device:
     return torch.device("cuda" if use_cuda else "cpu")
 
 
+def cpu_threads(runtime: RuntimeParams) -> int:
+    """runtime.threads, or 0 = all cores available to this stage: the machine's, or the share that
+    `synthmix train-gans --jobs N` gives each of its N parallel stages (SYNTHMIX_CPU_SHARE), so
+    parallel stages do not oversubscribe the CPU."""
+    if runtime.threads:
+        return runtime.threads
+    share = os.environ.get("SYNTHMIX_CPU_SHARE", "")
+    return int(share) if share.isdigit() and int(share) > 0 else (os.cpu_count() or 1)
+
+
 def seed_for(seed: int, *names: str) -> int:
     """A stable per-item seed: the same (seed, names) always gives the same number, on any machine."""
     return (seed * 1_000_003 + zlib.crc32("/".join(names).encode())) % (2**31 - 1)
@@ -35,3 +46,18 @@ def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     g = torch.Generator(device=device)
     g.manual_seed(seed)
     return g
+
+
+def autocast(device: torch.device, amp: bool):
+    """bf16 autocast for a training forward pass on a CUDA device that supports it; else a no-op.
+
+    bf16 keeps fp32's exponent range, so no gradient scaler is needed.
+    """
+    if amp and device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def maybe_compile(module: torch.nn.Module, enabled: bool) -> torch.nn.Module:
+    """torch.compile(module) when enabled; the compiled wrapper shares the module's parameters."""
+    return torch.compile(module) if enabled else module

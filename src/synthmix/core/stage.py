@@ -1,10 +1,13 @@
 """What every stage script shares: clean errors for bad input, and dvclive set up for a stage."""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -21,8 +24,10 @@ def run(main: Callable[[], None]) -> None:
     are removed, so DVC never sees a partial result; user errors print one line and exit 2."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     signal.signal(signal.SIGTERM, _terminate)
+    t0 = time.perf_counter()
     try:
         main()
+        _profile(t0)
     except SystemExit as e:
         if e.code not in (0, None):
             remove_outputs()
@@ -33,6 +38,19 @@ def run(main: Callable[[], None]) -> None:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
         raise
+
+
+def _profile(t0: float) -> None:
+    """With SYNTHMIX_PROFILE=<file>, append this stage's wall time and peak memory (benchmarks/)."""
+    path = os.environ.get("SYNTHMIX_PROFILE")
+    if not path:
+        return
+    import resource
+
+    row = {"argv": sys.argv, "seconds": round(time.perf_counter() - t0, 3),
+           "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 def _terminate(signum, frame) -> None:

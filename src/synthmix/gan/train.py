@@ -9,6 +9,7 @@ import torch
 
 from synthmix.core.images import to_model, to_uint8
 from synthmix.core.resume import Resume
+from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
 from synthmix.gan.losses import get_loss
 from synthmix.models.gan import Discriminator, GanConfig, Generator
@@ -53,12 +54,14 @@ class IndexSampler:
 
 
 def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
-              log: LogFn | None = None, resume: Resume | None = None) -> tuple[Generator, GanConfig]:
+              log: LogFn | None = None, resume: Resume | None = None, amp: bool = False,
+              compile: bool = False) -> tuple[Generator, GanConfig]:
     """Train a GAN on uint8 (N, H, W, C) images of one class; returns the generator (eval mode).
 
     With `resume`, the full training state is saved every `resume.every` steps and, if a checkpoint
     for exactly these inputs exists, training continues from it (the logged curve is replayed), to
-    the same final weights as an uninterrupted run.
+    the same final weights as an uninterrupted run. `amp` (bf16 autocast on CUDA) and `compile`
+    (torch.compile) only change how the forward passes run.
     """
     n, size, _, channels = images.shape
     if n < 2:
@@ -66,11 +69,13 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
     batch_size = min(p.batch_size, n)  # a minority class (data.per_class mapping) may hold fewer
     torch.manual_seed(seed)  # module initialisation
     cfg = model_config(p, size, channels)
-    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2))
+    # channels_last + fused Adam: 1.7x faster steps on CPU (benchmarks/gan_throughput.py)
+    G = Generator(cfg).to(device, memory_format=torch.channels_last)
+    D = Discriminator(cfg).to(device, memory_format=torch.channels_last)
+    opt_g = torch.optim.Adam(G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2), fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2), fused=True)
     loss = get_loss(p.family)
-    x = to_model(images, device)                        # (N, C, S, S) in [-1, 1], converted once
+    x = to_model(images, device, channels_last=True)    # (N, C, S, S) in [-1, 1], converted once
     gen = make_generator(seed, device)
     sampler = IndexSampler(n, batch_size, gen, device)
     # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
@@ -93,20 +98,23 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
                 log(step, values)
         logger.info("resumed from step %d of %d (%s)", start, p.steps, resume.path)
 
+    G_run, D_run = maybe_compile(G, compile), maybe_compile(D, compile)
     for step in range(start + 1, p.steps + 1):
         real = x[sampler.next()]                        # (B, C, S, S)
         z = torch.randn(batch_size, p.z_dim, generator=gen, device=device)
-        fake = G(z)
 
         # (1) update D: maximise log D(x) + log(1 - D(G(z))); detach so G gets no gradient here
-        real_logits, fake_logits = D(real), D(fake.detach())
-        loss_d = loss.d(real_logits, fake_logits)
+        with autocast(device, amp):
+            fake = G_run(z)
+            real_logits, fake_logits = D_run(real).float(), D_run(fake.detach()).float()
+            loss_d = loss.d(real_logits, fake_logits)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
 
         # (2) update G: maximise log D(G(z)) (non-saturating), through the just-updated D
-        loss_g = loss.g(D(fake))
+        with autocast(device, amp):
+            loss_g = loss.g(D_run(fake).float())
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

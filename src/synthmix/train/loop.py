@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from synthmix.core.images import to_model
 from synthmix.models.cnn import Cnn, CnnConfig
 from synthmix.params import CnnParams
+from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
 
 AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -31,23 +32,26 @@ def _evaluate(model: Cnn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, floa
 
 def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labels: np.ndarray,
         num_classes: int, p: CnnParams, seed: int, device: torch.device,
-        augment: AugmentFn | None = None, log: LogFn | None = None) -> tuple[Cnn, CnnConfig, dict]:
+        augment: AugmentFn | None = None, log: LogFn | None = None, amp: bool = False,
+        compile: bool = False) -> tuple[Cnn, CnnConfig, dict]:
     """Train a CNN; returns the weights of the epoch with the best validation accuracy.
 
     The whole training set is one tensor on the device; each epoch is a random permutation sliced
-    into batches, and `augment` (if given) transforms a whole batch at once.
+    into batches, and `augment` (if given) transforms a whole batch at once. `amp` (bf16 autocast
+    on CUDA) and `compile` (torch.compile) only change how the training forward pass runs.
     """
     torch.manual_seed(seed)
     cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width)
-    model = Cnn(cfg).to(device)
-    x, y = to_model(images, device), torch.from_numpy(labels).to(device)
-    vx, vy = to_model(val_images, device), torch.from_numpy(val_labels).to(device)
+    model = Cnn(cfg).to(device, memory_format=torch.channels_last)
+    x, y = to_model(images, device, channels_last=True), torch.from_numpy(labels).to(device)
+    vx, vy = to_model(val_images, device, channels_last=True), torch.from_numpy(val_labels).to(device)
     gen = make_generator(seed, device)
     n = len(x)
     steps_per_epoch = max(1, -(-n // p.batch_size))
-    opt = torch.optim.AdamW(model.parameters(), lr=p.lr, weight_decay=p.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=p.lr, weight_decay=p.weight_decay, fused=True)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p.lr, total_steps=p.epochs * steps_per_epoch)
 
+    run_model = maybe_compile(model, compile)
     best = {"val_acc": -1.0, "epoch": 0, "state": None}
     for epoch in range(1, p.epochs + 1):
         model.train()
@@ -58,8 +62,9 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
             xb, yb = x[idx], y[idx]
             if augment is not None:
                 xb = augment(xb, gen)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
+            with autocast(device, amp):
+                logits = run_model(xb).float()
+                loss = F.cross_entropy(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -1,0 +1,56 @@
+"""Team workflow: per-class GANs trained in parallel with `synthmix train-gans`, then the results
+shared through a DVC remote so a second clone restores every stage without running any."""
+import hashlib
+import sys
+
+import pytest
+
+from test_e2e import TINY, dvc, make_repo, repro, run
+
+pytestmark = pytest.mark.e2e
+
+
+def digest(repo, paths):
+    return {p: hashlib.sha256((repo / p).read_bytes()).hexdigest() for p in paths}
+
+
+def test_parallel_gans_then_share_through_remote_and_run_cache(tmp_path):
+    a = tmp_path / "a"
+    a.mkdir()
+    make_repo(a, TINY)
+
+    out = run([sys.executable, "-m", "synthmix.cli", "train-gans", "--jobs", "2"], a)
+    assert "3/3 stages done" in out.stdout and "with 2 jobs" in out.stdout
+    for c in ("0", "1", "2"):
+        assert (a / f"models/gan/{c}.pt").exists()
+        assert f"train_gan@{c}" in (a / "dvc.lock").read_text()
+    assert "train_gan@" not in dvc(a, "status").stdout  # dvc.lock is correct for every GAN
+    ran = repro(a)
+    assert ran and not any(s.startswith("train_gan@") for s in ran)
+    assert "generate@0" in ran and "report" in ran
+
+    # clone A pushes data, models and the run-cache to a shared remote (a local directory here)
+    dvc(a, "remote", "add", "-d", "shared", str(tmp_path / "remote"))
+    dvc(a, "push", "--run-cache")
+    run(["git", "add", "-A"], a)
+    run(["git", "commit", "-qm", "results"], a)
+
+    # clone B has the code and params but no dvc.lock: only the run-cache can tell it what was run
+    b = tmp_path / "b"
+    run(["git", "clone", "-q", str(a), str(b)], tmp_path)
+    (b / "dvc.lock").unlink()
+    out = dvc(b, "repro", "--pull")  # each stage's run-cache entry and outputs come from the remote
+    assert "Running stage" not in out.stdout, out.stdout
+    assert out.stdout.count("skipping run") == len(ran) + 5, out.stdout  # + download, prepare, 3 GANs
+    files = ["models/gan/1.pt", "data/synthetic/filtered/2.npy", "models/classifier/mix_50.pt",
+             "metrics/summary.json"]
+    assert digest(b, files) == digest(a, files)
+    assert "up to date" in dvc(b, "status").stdout
+
+    # a third clone with the committed dvc.lock just pulls: nothing to run either
+    c = tmp_path / "c"
+    run(["git", "clone", "-q", str(a), str(c)], tmp_path)
+    dvc(c, "pull")
+    assert "up to date" in dvc(c, "status").stdout
+    assert repro(c) == set()
+    assert digest(c, files) == digest(a, files)
