@@ -13,7 +13,12 @@ from synthmix.core.resume import Resume
 from synthmix.gan.train import train_gan
 from synthmix.params import GanParams
 
-P = GanParams(z_dim=8, g_width=4, d_width=4, steps=40, batch_size=8, log_every=5, checkpoint_every=10)
+P = GanParams(z_dim=8, g_width=4, d_width=4, steps=40, batch_size=8, log_every=5, checkpoint_every=10,
+              eval_every=10)
+
+
+def score(G) -> float:  # any deterministic function of the weights: the best snapshot must survive a resume
+    return float(sum(p.double().sin().sum() for p in G.parameters()))
 
 
 class Interrupt(Exception):
@@ -27,7 +32,7 @@ def _images():
 def test_resumed_training_equals_uninterrupted(tmp_path):
     torch.set_num_threads(1)
     logged_full = []
-    G_full, _ = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)))
+    full = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)), score=score)
 
     resume = Resume(tmp_path, "k", P.checkpoint_every)
     logged_a = []
@@ -37,13 +42,15 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
         if step == 25:
             raise Interrupt  # like a kill between checkpoints 20 and 30
     with pytest.raises(Interrupt):
-        train_gan(_images(), P, 3, torch.device("cpu"), log=crash_at_25, resume=resume)
+        train_gan(_images(), P, 3, torch.device("cpu"), log=crash_at_25, resume=resume, score=score)
     assert torch.load(resume.path, weights_only=True)["step"] == 20
 
     logged_b = []
-    G_res, _ = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)), resume=resume)
-    for (name, a), b in zip(G_full.state_dict().items(), G_res.state_dict().values()):
+    res = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)), resume=resume,
+                    score=score)
+    for (name, a), b in zip(full.G.state_dict().items(), res.G.state_dict().values()):
         assert torch.equal(a, b), name
+    assert res.info == full.info and len(full.info["scores"]) == 4
     assert logged_b == logged_full  # the curve up to the checkpoint is replayed, then continues
 
 

@@ -1,6 +1,7 @@
 """`synthmix` command: helpers around DVC for work that plain `dvc repro` does one stage at a time.
 
-  synthmix train-gans --jobs N     train the per-class GANs N at a time (after `prepare`), one GPU
+  synthmix train-gans --jobs N     train the per-class GANs N at a time (after `prepare` and
+                                   `train_judge`, which it runs first), one GPU
                                    each when GPUs exist; dvc.lock is left correct
   synthmix sweep --jobs N R [R..]  queue one experiment per mix.ratios setting and run them N at a
                                    time, after reproducing the upstream stages once
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOCK_ERROR = "Unable to acquire lock"
+UPSTREAM_OF_GANS = ("prepare", "train_judge")
 
 
 def dvc(*args: str, env: dict | None = None, capture: bool = False) -> subprocess.CompletedProcess:
@@ -117,8 +119,9 @@ def train_gans(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: classes {unknown} are not in data.classes {params.data.classes}", file=sys.stderr)
         return 2
-    # Upstream first, once: otherwise every parallel job would try to reproduce prepare itself.
-    if dvc("repro", "prepare").returncode != 0:
+    # Upstream first, once (the prepared class files and the judge that scores GAN checkpoints):
+    # otherwise every parallel job would find a missing dependency or try to reproduce it itself.
+    if dvc("repro", *UPSTREAM_OF_GANS).returncode != 0:
         return 1
     gpus = visible_gpus()
     t0 = time.monotonic()

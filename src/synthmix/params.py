@@ -36,7 +36,9 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
 
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
-GAN_FAMILIES = ("dcgan",)
+GAN_FAMILIES = ("dcgan", "wgan_gp")
+DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
+ON_DIVERGENCE = ("stop", "restore")
 DEVICES = ("auto", "cpu", "cuda")
 MIX_MODES = ("add", "replace", "balance")
 
@@ -73,6 +75,20 @@ class GanParams:
     lr_d: float = _f(2e-4, lo=0.0, lo_open=True)
     beta1: float = _f(0.5, lo=0.0, hi=1.0, hi_open=True)
     beta2: float = _f(0.999, lo=0.0, hi=1.0, hi_open=True)
+    n_critic: int = _f(1, lo=1, doc="D (critic) updates per G update; WGAN-GP usually uses 5")
+    gp_lambda: float = _f(10.0, lo=0.0, doc="gradient-penalty weight (wgan_gp only)")
+    diffaugment: str = _f("color,translation", doc="DiffAugment policies applied to real and fake "
+                          "images in D and G steps, comma-separated from color, translation, cutout; '' = off")
+    ema_decay: float = _f(0.99, lo=0.0, hi=1.0, hi_open=True,
+                          doc="EMA of generator weights used for sampling; 0 = off (use the raw weights)")
+    warmup_steps: int = _f(0, lo=0, doc="generator warm-up steps matching the judge's feature statistics "
+                           "of the real class before adversarial training")
+    eval_every: int = _f(50, lo=0, doc="score a snapshot every N steps (Fréchet distance in the judge's "
+                         "feature space) and keep the best; 0 = keep the last step")
+    eval_samples: int = _f(256, lo=2, doc="generated images per checkpoint score")
+    on_divergence: str = _f("stop", choices=ON_DIVERGENCE, doc="NaN/inf or exploding D loss: stop with an "
+                            "error, or restore the best snapshot so far and end training there")
+    max_d_loss: float = _f(1e4, lo=0.0, lo_open=True, doc="|D loss| above this counts as divergence")
     log_every: int = _f(20, lo=1)
     checkpoint_every: int = _f(100, lo=0, doc="save the full training state every N steps so a killed stage "
                                "resumes (0 = never); kept in .synthmix/resume, outside DVC's outputs")
@@ -89,6 +105,14 @@ class GenerateParams:
 class FilterParams:
     threshold: float = _f(0.9, lo=0.0, hi=1.0,
                           doc="keep a synthetic image when the judge's probability of its intended class is >= this")
+
+
+@dataclass(frozen=True)
+class RefineParams:
+    rounds: int = _f(0, lo=0, doc="classifier-guided refinement rounds; 0 = off (costs nothing)")
+    samples: int = _f(200, lo=1, doc="images generated per round, filtered by the judge at filter.threshold")
+    steps: int = _f(100, lo=1, doc="GAN fine-tuning steps per round on real + kept images")
+    seed: int = _f(0, lo=0)
 
 
 @dataclass(frozen=True)
@@ -134,6 +158,7 @@ class Params:
     gan: GanParams = field(default_factory=GanParams)
     generate: GenerateParams = field(default_factory=GenerateParams)
     filter: FilterParams = field(default_factory=FilterParams)
+    refine: RefineParams = field(default_factory=RefineParams)
     judge: CnnParams = field(default_factory=CnnParams)
     classifier: CnnParams = field(default_factory=CnnParams)
     augment: AugmentParams = field(default_factory=AugmentParams)
@@ -259,6 +284,12 @@ def _check_combination(p: Params) -> None:
             raise ParamsError(f"params: data.per_class = {p.data.per_class!r}: a mapping must give a number "
                               f"for every class in data.classes and no other"
                               + (f"; missing {missing}" if missing else "") + (f"; not in data.classes {extra}" if extra else ""))
+    bad = [x.strip() for x in p.gan.diffaugment.split(",") if x.strip() and x.strip() not in DIFFAUGMENT_POLICIES]
+    if bad:
+        raise ParamsError(f"params: gan.diffaugment = {p.gan.diffaugment!r}: unknown policy {bad[0]!r}; must be "
+                          f"'' or a comma-separated list of {', '.join(DIFFAUGMENT_POLICIES)}")
+    if p.gan.warmup_steps and p.gan.steps < 1:
+        raise ParamsError("params: gan.warmup_steps needs gan.steps >= 1")
     if p.data.name == "folder" and not p.data.root:
         raise ParamsError("params: data.root = '': data.name = 'folder' needs data.root, the folder holding "
                           "one sub-folder of images per class")

@@ -9,11 +9,15 @@ from synthmix.train.loop import predict_logits
 
 
 def judge_confidence(judge: torch.nn.Module, images: np.ndarray, label: int, device: torch.device) -> np.ndarray:
-    """The judge's softmax probability of class `label` for each uint8 (N, H, W, C) image: float (N,)."""
+    """The judge's softmax probability of class `label` for each uint8 (N, H, W, C) image: float64 (N,).
+
+    Computed in float64 from the logits, so a confident image gets e.g. 0.9999999997, not a float32
+    1.0: threshold 1.0 then keeps nothing, as a user asking for certainty expects.
+    """
     if len(images) == 0:
-        return np.zeros(0, np.float32)
-    probs = predict_logits(judge, to_model(images, device)).softmax(1)
-    return probs[:, label].cpu().numpy()
+        return np.zeros(0, np.float64)
+    logits = predict_logits(judge, to_model(images, device)).double()
+    return logits.log_softmax(1)[:, label].exp().cpu().numpy()
 
 
 def keep_confident(confidence: np.ndarray, threshold: float) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""WGAN-GP, DiffAugment, EMA, warm-up, checkpoint choice, divergence handling and refinement."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from synthmix.evaluate.quality import frechet_distance
+from synthmix.gan.diffaugment import POLICIES, diff_augment, parse_policy
+from synthmix.gan.ema import EMA
+from synthmix.gan.losses import get_loss, gradient_penalty
+from synthmix.gan.select import choose
+from synthmix.gan.train import DivergenceError, train_gan, warm_up
+from synthmix.models.cnn import Cnn, CnnConfig
+from synthmix.models.gan import Generator, GanConfig
+from synthmix.params import GanParams, RefineParams
+from synthmix.synth.refine import refine_class
+
+P = GanParams(z_dim=8, g_width=4, d_width=4, steps=12, batch_size=8, log_every=4, eval_every=0,
+              checkpoint_every=0)
+
+
+def images(n=24, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 16, 16, 1), dtype=np.uint8)
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    w = torch.zeros(1, 1, 4, 4)
+    w[0, 0, 0, :3] = torch.tensor([1.0, 2.0, 2.0])            # ||w|| = 3 everywhere
+    critic = lambda x: (x * w).flatten(1).sum(1)              # noqa: E731
+    real, fake = torch.randn(6, 1, 4, 4), torch.randn(6, 1, 4, 4)
+    gp = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(0))
+    assert gp.item() == pytest.approx((3.0 - 1.0) ** 2)
+    w2 = w / 3                                                 # a 1-Lipschitz critic: no penalty
+    assert gradient_penalty(lambda x: (x * w2).flatten(1).sum(1), real, fake,
+                            torch.Generator().manual_seed(0)).item() == pytest.approx(0.0, abs=1e-10)
+
+
+def test_wgan_gp_critic_has_no_batch_norm_and_trains():
+    assert get_loss("wgan_gp").d_norm == "none" and not get_loss("wgan_gp").probabilities
+    logged = []
+    res = train_gan(images(), replace(P, family="wgan_gp", n_critic=2), 0, torch.device("cpu"),
+                    log=lambda s, v: logged.append(v))
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in res.D.modules())
+    assert all(np.isfinite(list(v.values())).all() for v in logged) and len(logged) == 3
+    with pytest.raises(ValueError, match="unknown gan.family 'wgan'; valid: dcgan, wgan_gp"):
+        get_loss("wgan")
+
+
+def test_diffaugment_keeps_shape_is_differentiable_and_changes_images():
+    x = torch.rand(5, 3, 16, 16, requires_grad=True)
+    gen = torch.Generator().manual_seed(0)
+    for name in POLICIES:
+        y = diff_augment(x, [name], gen)
+        assert y.shape == x.shape and not torch.equal(y, x), name
+    y = diff_augment(x, parse_policy("color,translation,cutout"), gen)
+    (y ** 2).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    # cutout zeroes a square of half the side (clipped at the border): at most a quarter of the pixels
+    ones = torch.ones(64, 1, 16, 16)
+    zeroed = (diff_augment(ones, ["cutout"], gen) == 0).flatten(1).sum(1)
+    assert (zeroed > 0).all() and (zeroed <= 64).all() and (zeroed == 64).any()
+    assert parse_policy("") == [] and parse_policy("none") == []
+    with pytest.raises(ValueError, match="unknown DiffAugment policy 'flip'"):
+        parse_policy("color,flip")
+
+
+def test_ema_update_arithmetic():
+    model = nn.Linear(1, 1, bias=False)
+    nn.init.zeros_(model.weight)
+    ema = EMA(model, decay=0.9)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema.update(model)
+    assert ema.shadow.weight.item() == pytest.approx(0.1)
+    ema.update(model)
+    assert ema.shadow.weight.item() == pytest.approx(0.19)      # 0.9 * 0.1 + 0.1 * 1
+    assert not ema.shadow.weight.requires_grad
+
+
+def test_checkpoint_chooser_picks_the_minimum():
+    assert choose([[10, 5.0], [20, 3.0], [30, 4.0], [40, 3.0]]) == (20, 3.0)
+    scripted = iter([5.0, 2.0, 4.0])
+    snapshots = []
+
+    def score(G):
+        snapshots.append({k: v.clone() for k, v in G.state_dict().items()})
+        return next(scripted)
+    res = train_gan(images(), replace(P, eval_every=4), 0, torch.device("cpu"), score=score)
+    assert res.info["scores"] == [[4, 5.0], [8, 2.0], [12, 4.0]]
+    assert res.info["chosen_step"] == 8 and res.info["best_score"] == 2.0
+    for k, v in res.G.state_dict().items():
+        assert torch.equal(v, snapshots[1][k]), k
+
+
+def test_divergence_stops_naming_class_and_step_or_restores():
+    tiny = replace(P, max_d_loss=1e-9)                          # every D loss "explodes"
+    with pytest.raises(DivergenceError, match=r"class '7': GAN diverged at step 4"):
+        train_gan(images(), tiny, 0, torch.device("cpu"), name="class '7'")
+    res = train_gan(images(), replace(tiny, on_divergence="restore", eval_every=2), 0, torch.device("cpu"),
+                    score=lambda G: 1.0)
+    assert res.info["diverged_at"] == 4 and res.info["chosen_step"] == 2
+
+
+def test_warm_up_moves_generator_towards_real_feature_statistics():
+    torch.manual_seed(0)
+    G = Generator(GanConfig(16, 1, 8, 4, 4))
+    judge = Cnn(CnnConfig(1, 3, 4)).eval()
+    x = torch.rand(24, 1, 16, 16) * 2 - 1
+    losses = warm_up(G, torch.optim.Adam(G.parameters(), 1e-2), x, judge.embed, 40, 8,
+                     torch.Generator().manual_seed(0))
+    assert len(losses) == 40 and np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+
+
+def test_frechet_distance_known_answers():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 4))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    near = frechet_distance(a, a + 0.1)
+    far = frechet_distance(a, a + 1.0)
+    assert near == pytest.approx(4 * 0.01, rel=1e-6) and far == pytest.approx(4.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("threshold,expect_all", [(1.0, False), (0.0, True)])
+def test_refinement_threshold_one_keeps_nothing_zero_keeps_everything(threshold, expect_all):
+    res = train_gan(images(), P, 0, torch.device("cpu"))
+    ckpt = {"model": res.G.state_dict(), "discriminator": res.D.state_dict(), "config": res.cfg.__dict__}
+    torch.manual_seed(0)
+    judge = Cnn(CnnConfig(1, 3, 4)).eval()
+    refined, rounds = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=2, samples=30, steps=4),
+                                   threshold, 0, torch.device("cpu"))
+    assert [r["kept"] for r in rounds] == ([30, 30] if expect_all else [0, 0])
+    assert refined["refine_rounds"] == rounds
+    assert not torch.equal(refined["model"]["net.0.weight"], ckpt["model"]["net.0.weight"])
+    same, none = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=0), threshold, 0, torch.device("cpu"))
+    assert same is ckpt and none == []
