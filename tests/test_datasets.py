@@ -219,3 +219,19 @@ def test_folder_colour_grayscale_and_odd_files(tmp_path):
     images, labels, names, notes = read_image_folder(gray)
     assert images.shape == (6, 10, 12, 1) and labels.tolist() == [0, 0, 0, 1, 1, 1]
     assert notes["channels"] == 1 and notes["modes"] == {"L": 4, "P": 1, "RGB": 1}
+
+
+def test_fer2013_from_a_team_mirror_over_http(tmp_path, monkeypatch):
+    """No official download exists, but data.mirror (an internal mirror) serves fer2013.csv."""
+    served = tmp_path / "served"
+    pixels = fakes.write_fer2013(served / "fer2013.csv")
+    use_md5s_of(monkeypatch, "fer2013", served)
+    with fakes.serve(served) as url:
+        raw = load_source("fer2013", tmp_path / "root", mirror=url)
+    assert np.array_equal(raw.images[..., 0], pixels)
+    assert (tmp_path / "root/fer2013/fer2013.csv").exists()
+    # a mirror serving a different file fails the published checksum and leaves nothing behind
+    (served / "fer2013.csv").write_text((served / "fer2013.csv").read_text().replace("0,", "1,", 1))
+    with fakes.serve(served) as url, pytest.raises(DataError, match="fer2013.csv: md5 .* does not match the published"):
+        load_source("fer2013", tmp_path / "root2", mirror=url)
+    assert not (tmp_path / "root2/fer2013/fer2013.csv").exists()
