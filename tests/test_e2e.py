@@ -103,6 +103,16 @@ def test_outputs_exist_and_make_sense(repo):
     assert [r.split("\t")[0] for r in rows[1:]] == ["0", "50", "100"]
     assert (repo / "metrics/gan/1/samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| mix_50 |" in (repo / "metrics/report.md").read_text()
+    real = summary["variants"]["real"]
+    assert 0.0 <= real["ece"] <= 1.0 and set(real["failure_level"]) == {
+        "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"}
+    curve = (repo / "metrics/evaluate/robustness/real.tsv").read_text().splitlines()
+    assert curve[0].split("\t") == ["level", "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"]
+    assert [row.split("\t")[0] for row in curve[1:]] == ["0.0", "0.1", "0.25", "0.5", "0.85"]
+    clean = {float(v) for v in curve[1].split("\t")[1:]}
+    accuracy = json.loads((repo / "metrics/evaluate/real.json").read_text())["accuracy"]
+    assert clean == {round(accuracy, 6)}  # level 0 is the clean test set
+    assert "## Calibration and robustness" in (repo / "metrics/report.md").read_text()
     conf = (repo / "metrics/evaluate/confusion/real.csv").read_text().splitlines()
     assert conf[0] == "actual,predicted" and len(conf) > 10
     # dvc sees the declared metrics and plots
@@ -114,6 +124,7 @@ def test_outputs_exist_and_make_sense(repo):
     assert "metrics/accuracy_vs_ratio.tsv" in names and "metrics/gan/1/samples.png" in names
     assert "metrics/gan/1/plots/metrics/loss_d.tsv" in names
     assert "metrics/evaluate/confusion/mix_50.csv" in names
+    assert "metrics/evaluate/robustness/mix_50.tsv" in names
 
 
 def test_second_repro_runs_nothing(repo):

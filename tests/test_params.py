@@ -104,6 +104,7 @@ STAGE_SECTIONS = {
     "filter": ["filter", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_classifier": ["classifier", "augment", "runtime"],
     "train_synthetic": ["classifier", "runtime"], "train_mix": ["classifier", "mix.mode", "runtime"],
     "download": ["data.name", "data.root", "data.mirror"],
+    "evaluate": ["robustness", "mix.ratios", "runtime.device", "runtime.threads", "runtime.deterministic"],
     "refine": ["refine", "filter", "gan", "runtime.device", "runtime.threads", "runtime.deterministic", "runtime.amp"],
     "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",
                 "data.image_size", "data.seed"],

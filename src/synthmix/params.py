@@ -26,10 +26,11 @@ class ParamsError(ValueError):
 
 def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
        choices: tuple | None = None, lo_open: bool = False, hi_open: bool = False,
-       item_lo: float | None = None, item_hi: float | None = None, doc: str = ""):
+       item_lo: float | None = None, item_hi: float | None = None, item_choices: tuple | None = None,
+       doc: str = ""):
     """A dataclass field carrying its constraints."""
     meta = {"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open, "hi_open": hi_open,
-            "item_lo": item_lo, "item_hi": item_hi, "doc": doc}
+            "item_lo": item_lo, "item_hi": item_hi, "item_choices": item_choices, "doc": doc}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -41,6 +42,7 @@ DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
 ON_DIVERGENCE = ("stop", "restore")
 DEVICES = ("auto", "cpu", "cuda")
 MIX_MODES = ("add", "replace", "balance")
+CORRUPTION_KINDS = ("gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,17 @@ class MixParams:
 
 
 @dataclass(frozen=True)
+class RobustnessParams:
+    kinds: list[str] = _f(list(CORRUPTION_KINDS), item_choices=CORRUPTION_KINDS,
+                          doc="noise types applied to the real test images")
+    levels: list[float] = _f([0.0, 0.1, 0.25, 0.5, 0.85], item_lo=0.0, item_hi=1.0,
+                             doc="fractions of each type's range; accuracy is reported at each")
+    failure_fraction: float = _f(0.8, lo=0.0, hi=1.0, lo_open=True,
+                                 doc="a classifier fails at the lowest level where accuracy < this x clean accuracy")
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
 class RuntimeParams:
     device: str = _f("auto", choices=DEVICES)
     threads: int = _f(0, lo=0, doc="CPU threads; 0 = all cores")
@@ -163,6 +176,7 @@ class Params:
     classifier: CnnParams = field(default_factory=CnnParams)
     augment: AugmentParams = field(default_factory=AugmentParams)
     mix: MixParams = field(default_factory=MixParams)
+    robustness: RobustnessParams = field(default_factory=RobustnessParams)
     runtime: RuntimeParams = field(default_factory=RuntimeParams)
 
 
@@ -174,6 +188,8 @@ def _describe(meta: dict, typ: Any) -> str:
     if typing.get_origin(typ) is list:
         (inner,) = typing.get_args(typ)
         s = f"a list of {inner.__name__}"
+        if meta.get("item_choices"):
+            return s + " from " + ", ".join(repr(c) for c in meta["item_choices"]) + ", without repeats"
         if meta.get("item_lo") is not None:
             s += f" each in {meta['item_lo']}..{meta['item_hi']}, without repeats"
         return s
@@ -231,7 +247,7 @@ def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
         (inner,) = typing.get_args(typ)
         if not isinstance(value, list) or not value:
             raise ParamsError(f"params: {key} = {value!r}: must be a non-empty list of {inner.__name__}")
-        item_meta = dict(meta, lo=meta.get("item_lo"), hi=meta.get("item_hi"), choices=None)
+        item_meta = dict(meta, lo=meta.get("item_lo"), hi=meta.get("item_hi"), choices=meta.get("item_choices"))
         items = []
         for i, item in enumerate(value):
             if inner is str and isinstance(item, int) and not isinstance(item, bool):

@@ -18,7 +18,9 @@ def variant_ratio(variant: str) -> int | None:
 def summarize(results: dict[str, dict], filtering: dict) -> dict:
     """One entry per variant (for `dvc metrics diff`), plus the gain of each over `real`."""
     real_acc = results["real"]["accuracy"]
-    variants = {v: {k: round(r[k], 6) for k in KEYS} | {"gain_vs_real": round(r["accuracy"] - real_acc, 6)}
+    variants = {v: {k: round(r[k], 6) for k in KEYS} | {"gain_vs_real": round(r["accuracy"] - real_acc, 6),
+                                                        "ece": round(r["ece"], 6),
+                                                        "failure_level": r["failure_level"]}
                 for v, r in results.items()}
     return {"variants": variants, "filter_acceptance": round(filtering["acceptance"], 6)}
 
@@ -42,6 +44,16 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, mi
     for v, s in summary["variants"].items():
         lines.append(f"| {v} | {s['accuracy']:.4f} | {s['precision_macro']:.4f} | {s['recall_macro']:.4f} | "
                      f"{s['f1_macro']:.4f} | {s['gain_vs_real']:+.4f} |")
+    lines += ["", "## Calibration and robustness", "",
+              "Expected calibration error (0 = confidence matches accuracy) and, per noise type, the lowest "
+              "corruption level (fraction of the type's range) at which test accuracy falls below the "
+              "failure fraction of the clean accuracy (`-`: never, within the levels tested).", ""]
+    kinds = list(next(iter(results.values()))["failure_level"])
+    lines += ["| variant | ECE | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+    for v, s in summary["variants"].items():
+        fails = [("-" if s["failure_level"][k] is None else f"{s['failure_level'][k]:g}") for k in kinds]
+        lines.append(f"| {v} | {s['ece']:.4f} | " + " | ".join(fails) + " |")
+    lines += ["", "Accuracy-vs-level curves: `metrics/evaluate/robustness/<variant>.tsv` (`dvc plots show`).", ""]
     lines += ["", "## Filter acceptance per class", "", "| class | kept | generated | acceptance |",
               "|---|---|---|---|"]
     for name, c in filtering["per_class"].items():
