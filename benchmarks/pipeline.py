@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_e2e import make_repo, run  # noqa: E402  (the same temp-repo helper the e2e tests use)
+from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e tests use)
 
 
 def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess]:

@@ -15,7 +15,7 @@ from PIL import Image
 import fakes
 from synthmix.core.errors import DataError
 from synthmix.data import sources
-from synthmix.data.fetch import Remote, safe_extract
+from synthmix.data.fetch import safe_extract
 from synthmix.data.folder import read_image_folder
 from synthmix.data.sources import REMOTES, load_source
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fakes
-from test_e2e import dvc, make_repo, repro, set_params
+from test_e2e import dvc, make_repo, repro
 
 pytestmark = pytest.mark.e2e
 

@@ -22,9 +22,8 @@ LOCK_ERROR = "Unable to acquire lock"
 UPSTREAM_OF_GANS = ("prepare", "train_judge")
 
 
-def dvc(*args: str, env: dict | None = None, capture: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dvc", *args], env=env, text=True,
-                          capture_output=capture)
+def dvc(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dvc", *args], text=True, capture_output=capture)
 
 
 def visible_gpus() -> list[str]:
@@ -127,8 +126,14 @@ def train_gans(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     log_dir = Path(args.log_dir)
     jobs = run_parallel([f"train_gan@{c}" for c in classes], args.jobs, gpus, log_dir)
-    if args.generate:  # generate@<class> needs its GAN: a second parallel pass
-        jobs |= run_parallel([f"generate@{c}" for c in classes], args.jobs, gpus, log_dir)
+    if args.generate:
+        # generate@<class> reads the refined generator: refine (one stage, all classes) must run
+        # between the two parallel passes, once every GAN is done
+        if not any(j.returncode for j in jobs.values()) and dvc("repro", "-s", "refine").returncode == 0:
+            jobs |= run_parallel([f"generate@{c}" for c in classes], args.jobs, gpus, log_dir)
+        else:
+            print("error: not running generate: a GAN stage or refine failed", file=sys.stderr)
+            return 1
     failed = sorted(t for t, j in jobs.items() if j.returncode != 0)
     print(f"{len(jobs) - len(failed)}/{len(jobs)} stages done in {time.monotonic() - t0:.1f} s with "
           f"{args.jobs} jobs" + (f"; failed: {', '.join(failed)}" if failed else ""))
@@ -170,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("train-gans", help="train the per-class GANs in parallel")
     t.add_argument("--jobs", "-j", type=int, default=2, help="stages at once (default 2)")
     t.add_argument("--classes", nargs="*", help="only these classes (default: data.classes)")
-    t.add_argument("--generate", action="store_true", help="also run generate@<class> afterwards")
+    t.add_argument("--generate", action="store_true", help="then run refine and generate@<class> (also in parallel)")
     t.add_argument("--log-dir", default=".synthmix/logs", help="one log file per stage")
     s = sub.add_parser("sweep", help="queue mix.ratios experiments and run them in parallel")
     s.add_argument("ratios", nargs="+", help="one experiment per argument: comma-separated percents, e.g. 10,25 50")

@@ -27,7 +27,6 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     if len(confidence) == 0:
         return 0.0
     which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)   # (k/bins, (k+1)/bins]
-    count = np.bincount(which, minlength=bins)
     conf_sum = np.bincount(which, confidence, minlength=bins)
     acc_sum = np.bincount(which, correct, minlength=bins)
     return float(np.abs(acc_sum - conf_sum).sum() / len(confidence))
