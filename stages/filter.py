@@ -2,7 +2,6 @@
 import argparse
 from pathlib import Path
 
-import numpy as np
 
 from synthmix.core import runtime
 from synthmix.core.io import load_json, load_torch, save_json, save_npy

@@ -1,30 +1,53 @@
-"""Stage report: summary.json for `dvc metrics`, rows for accuracy vs ratio, and a readable report.md."""
+"""Stage report: summary.json for `dvc metrics`, rows for accuracy vs ratio, report.md, and the
+self-contained report.html (every figure embedded) for a person to open in a browser."""
 import argparse
 from pathlib import Path
 
+from synthmix.core.images import grid, png_bytes
 from synthmix.core.io import load_json, save_json, write_bytes
 from synthmix.core.stage import run
+from synthmix.data.store import read_class_files, read_prepared
+from synthmix.evaluate.html import render_html
 from synthmix.evaluate.report import ratio_rows, render_markdown, summarize
 from synthmix.params import load_params, variant_names
+
+
+def class_grid(images) -> bytes | None:
+    """Up to 32 images of one class as an 8-wide PNG, scaled so small images are visible; None if empty."""
+    if len(images) == 0:
+        return None
+    return png_bytes(grid(images[:32], nrow=8, scale=max(1, 32 // images.shape[1])))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--evaluate", type=Path, required=True, help="directory of <variant>.json test metrics")
+    ap.add_argument("--quality", type=Path, required=True, help="sample-quality metrics (JSON)")
     ap.add_argument("--filter", type=Path, required=True, help="filter acceptance metrics (JSON)")
+    ap.add_argument("--data", type=Path, required=True, help="prepared data directory (real sample grids)")
+    ap.add_argument("--synthetic", type=Path, required=True, help="filtered synthetic directory (sample grids)")
     ap.add_argument("--summary", type=Path, required=True, help="summary JSON to write")
     ap.add_argument("--rows", type=Path, required=True, help="accuracy-vs-ratio TSV to write")
     ap.add_argument("--report", type=Path, required=True, help="markdown report to write")
+    ap.add_argument("--html", type=Path, required=True, help="self-contained HTML report to write")
     args = ap.parse_args()
     params = load_params()
+    alpha, mode = params.evaluate.alpha, params.mix.mode
     results = {v: load_json(args.evaluate / f"{v}.json") for v in variant_names(params.mix)}
-    filtering = load_json(args.filter)
-    summary = summarize(results, filtering)
+    filtering, quality = load_json(args.filter), load_json(args.quality)
+    summary = summarize(results, filtering, quality)
     save_json(args.summary, summary)
     write_bytes(args.rows, ratio_rows(results).encode())
-    write_bytes(args.report, render_markdown(summary, results, filtering, params.mix.mode).encode())
-    best = max(summary["variants"].items(), key=lambda kv: kv[1]["accuracy"])
-    print(f"report: best variant {best[0]} with test accuracy {best[1]['accuracy']:.4f}")
+    write_bytes(args.report, render_markdown(summary, results, filtering, mode, alpha).encode())
+    data = read_prepared(args.data)
+    fake = read_class_files(args.synthetic, data.class_names)
+    grids = {c: (class_grid(data.train[c]), class_grid(fake[c])) for c in data.class_names}
+    sal = args.evaluate / "saliency.png"
+    saliency = (sal.read_bytes(), load_json(args.evaluate / "saliency.json")) if sal.exists() else None
+    html = render_html(summary, results, quality, filtering, data.class_names, grids, saliency, mode, alpha)
+    write_bytes(args.html, html.encode())
+    best = summary["best"]
+    print(f"report: best variant {best['variant']} with test accuracy {best['accuracy']:.4f}; {args.html}")
 
 
 if __name__ == "__main__":

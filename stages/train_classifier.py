@@ -1,4 +1,4 @@
-"""Stage train_classifier / train_synthetic / train_mix: one classifier variant on its training set.
+"""Stage train_classifier / train_synthetic / train_mix: one classifier variant and seed on its training set.
 
 Variants: real (real images only), augmented (real + classic augmentation), synthetic (filtered
 synthetic only, as many per class as real), mix_<pct> (pct percent synthetic, see synthmix.train.mix).
@@ -20,6 +20,7 @@ from synthmix.train.mix import mix_real_synthetic, synthetic_only
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--variant", required=True, help="real, augmented, synthetic or mix_<pct>")
+    ap.add_argument("--seed", type=int, required=True, help="training seed (one of classifier.seeds)")
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
     ap.add_argument("--synthetic", type=Path, help="filtered synthetic directory (synthetic and mix_ variants)")
     ap.add_argument("--model", type=Path, required=True, help="checkpoint to write")
@@ -29,7 +30,7 @@ def main() -> None:
     device = runtime.setup(params.runtime)
     data = read_prepared(args.data)
     classes = data.class_names
-    seed = runtime.seed_for(params.classifier.seed, "classifier", args.variant)
+    seed = runtime.seed_for(args.seed, "classifier", args.variant)
     augment = None
     counts = None
     if args.variant in ("real", "augmented"):
@@ -60,8 +61,8 @@ def main() -> None:
     if counts is not None:
         save_json(args.metrics / "mix_counts.json", counts)
     save_torch(args.model, {"model": model.state_dict(), "config": asdict(cfg), "step": info["best_epoch"],
-                            "variant": args.variant, "classes": classes})
-    print(f"{args.variant}: {len(images)} training images, best val accuracy {info['best_val_acc']:.3f}")
+                            "variant": args.variant, "seed": args.seed, "classes": classes})
+    print(f"{args.variant} seed {args.seed}: {len(images)} training images, best val accuracy {info['best_val_acc']:.3f}")
 
 
 if __name__ == "__main__":

@@ -18,13 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e
 
 TINY = {
-    "data": {"classes": ["0", "1", "2"], "per_class": 12, "val_per_class": 6},
+    "data": {"classes": ["0", "1"], "per_class": 12, "val_per_class": 6},
     "gan": {"steps": 30, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10},
     "generate": {"per_class": 24},
     "judge": {"epochs": 10, "width": 8, "batch_size": 8},
-    "classifier": {"epochs": 2, "width": 8, "batch_size": 16},
+    "classifier": {"epochs": 2, "width": 8, "batch_size": 16, "seeds": [0]},
     "filter": {"threshold": 0.0},  # keep all: the tiny GANs are barely trained
     "mix": {"ratios": [50]},
+    "robustness": {"levels": [0.0, 0.25, 0.85]},
+    "quality": {"detector_epochs": 3},
     "runtime": {"threads": 1},
 }
 
@@ -84,9 +86,9 @@ def digest(path: Path) -> dict[str, str]:
 def repo(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("e2e"))
     first = repro(repo)
-    expected = {"download", "prepare", "train_judge", "refine", "filter", "train_classifier@real",
-                "train_classifier@augmented", "train_synthetic", "train_mix@50", "evaluate", "report"}
-    expected |= {f"{s}@{c}" for s in ("train_gan", "generate") for c in ("0", "1", "2")}
+    expected = {"download", "prepare", "train_judge", "refine", "filter", "train_classifier@real-0",
+                "train_classifier@augmented-0", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
+    expected |= {f"{s}@{c}" for s in ("train_gan", "generate") for c in ("0", "1")}
     assert first == expected
     return repo
 
@@ -108,11 +110,17 @@ def test_outputs_exist_and_make_sense(repo):
         "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"}
     curve = (repo / "metrics/evaluate/robustness/real.tsv").read_text().splitlines()
     assert curve[0].split("\t") == ["level", "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"]
-    assert [row.split("\t")[0] for row in curve[1:]] == ["0.0", "0.1", "0.25", "0.5", "0.85"]
+    assert [row.split("\t")[0] for row in curve[1:]] == ["0.0", "0.25", "0.85"]
     clean = {float(v) for v in curve[1].split("\t")[1:]}
     accuracy = json.loads((repo / "metrics/evaluate/real.json").read_text())["accuracy"]
     assert clean == {round(accuracy, 6)}  # level 0 is the clean test set
-    assert "## Calibration and robustness" in (repo / "metrics/report.md").read_text()
+    assert "## Robustness" in (repo / "metrics/report.md").read_text()
+    quality = json.loads((repo / "metrics/quality.json").read_text())
+    assert set(quality["per_class"]) == {"0", "1"}
+    assert {"fid", "kid", "precision", "recall", "density", "coverage"} <= set(quality["overall"]["filtered"])
+    assert 0.0 <= quality["per_class"]["1"]["detectability"]["accuracy"] <= 1.0
+    assert 0.0 <= summary["quality"]["train_real_test_synthetic"] <= 1.0
+    assert real["p_value"] is None and summary["variants"]["mix_50"]["p_value"] is not None
     conf = (repo / "metrics/evaluate/confusion/real.csv").read_text().splitlines()
     assert conf[0] == "actual,predicted" and len(conf) > 10
     # dvc sees the declared metrics and plots
@@ -127,6 +135,50 @@ def test_outputs_exist_and_make_sense(repo):
     assert "metrics/evaluate/robustness/mix_50.tsv" in names
 
 
+def browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+# Appended to a copy of the report: after load, records what the page holds and any image that
+# failed to decode, in an attribute that --dump-dom prints.
+PROBE = """<script>window.addEventListener('load', () => {
+  const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length;
+  document.body.setAttribute('data-probe', `images=${document.images.length};broken=${broken};` +
+    `svg=${document.querySelectorAll('svg').length};sections=` +
+    [...document.querySelectorAll('section')].filter(s => s.offsetHeight > 0).map(s => s.id).join(','));
+});</script></body>"""
+
+
+def test_html_report_renders_in_headless_chromium(repo, tmp_path):
+    exe = browser()
+    if exe is None:
+        if os.environ.get("SYNTHMIX_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found, and SYNTHMIX_REQUIRE_BROWSER is set (apt-get install chromium)")
+        pytest.skip("no Chromium on PATH (apt-get install chromium); .ci/run installs it")
+    from synthmix.evaluate.html import SECTIONS
+
+    html = (repo / "metrics/report.html").read_text()
+    # self-contained: no link or source outside the page except data: URIs
+    refs = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert refs and all(r.startswith(("data:image/png;base64,", "#")) for r in refs), refs
+    page = tmp_path / "report.html"            # alone in a folder: nothing beside it to load
+    page.write_text(html.replace("</body>", PROBE))
+    out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe = dict(kv.split("=", 1) for kv in re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))
+    n_classes = len(TINY["data"]["classes"])
+    assert int(probe["images"]) == 2 * n_classes + 1 and probe["broken"] == "0"   # real + synthetic grids, saliency
+    assert int(probe["svg"]) == 1 + 6                                              # ratio chart, one per noise type
+    assert probe["sections"].split(",") == list(SECTIONS)                          # every section, visible
+    errors = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert not errors, errors
+
+
 def test_second_repro_runs_nothing(repo):
     assert repro(repo) == set()
     assert "up to date" in dvc(repo, "status").stdout
@@ -134,9 +186,9 @@ def test_second_repro_runs_nothing(repo):
 
 def test_same_inputs_and_seed_give_identical_bytes(repo):
     targets = [repo / "data/prepared", repo / "data/synthetic/raw/1.npy", repo / "models/gan/1.pt",
-               repo / "models/classifier/real.pt"]
+               repo / "models/classifier/real/0.pt", repo / "metrics/quality.json"]
     before = {str(t): digest(t) for t in targets}
-    for stage in ("prepare", "train_gan@1", "generate@1", "train_classifier@real"):
+    for stage in ("prepare", "train_gan@1", "generate@1", "train_classifier@real-0", "quality"):
         assert repro(repo, "-f", "-s", stage) == {stage}
     after = {str(t): digest(t) for t in targets}
     assert before == after
@@ -153,12 +205,12 @@ def test_threshold_reruns_filter_and_after_but_no_gan(repo):
     set_params(repo, {"filter": {"threshold": threshold}})
     # refine (0 rounds: a byte-identical copy) re-runs because it reads the threshold; the GANs and
     # generate do not
-    assert repro(repo) == {"refine", "filter", "train_synthetic", "train_mix@50", "evaluate", "report"}
+    assert repro(repo) == {"refine", "filter", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
 
 
 def test_new_ratio_runs_only_that_variant(repo):
     set_params(repo, {"mix": {"ratios": [50, 25]}})
-    assert repro(repo) == {"train_mix@25", "evaluate", "report"}
+    assert repro(repo) == {"train_mix@25-0", "evaluate", "report"}
     import json
     assert "mix_25" in json.loads((repo / "metrics/summary.json").read_text())["variants"]
 
@@ -166,17 +218,49 @@ def test_new_ratio_runs_only_that_variant(repo):
 def test_gan_param_reruns_gans_but_not_judge(repo):
     set_params(repo, {"gan": {"lr_g": 0.0003}})
     ran = repro(repo)
-    gans = {f"{s}@{c}" for s in ("train_gan", "generate") for c in ("0", "1", "2")}
+    gans = {f"{s}@{c}" for s in ("train_gan", "generate") for c in ("0", "1")}
     assert gans <= ran
     assert "train_judge" not in ran and "prepare" not in ran
-    assert ran - gans == {"refine", "filter", "train_synthetic", "train_mix@50", "train_mix@25", "evaluate", "report"}
+    assert ran - gans == {"refine", "filter", "train_synthetic@0", "train_mix@50-0", "train_mix@25-0", "evaluate",
+                          "quality", "report"}
 
 
 def test_classifier_param_never_reruns_gans(repo):
     set_params(repo, {"classifier": {"epochs": 3}})
-    assert repro(repo) == {"train_classifier@real", "train_classifier@augmented", "train_synthetic",
-                           "train_mix@50", "train_mix@25", "evaluate", "report"}
+    assert repro(repo) == {"train_classifier@real-0", "train_classifier@augmented-0", "train_synthetic@0",
+                           "train_mix@50-0", "train_mix@25-0", "evaluate", "report"}
     assert "up to date" in dvc(repo, "status").stdout
+
+
+def test_metrics_diff_between_two_ratio_experiments(repo):
+    import json
+
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "baseline"], repo)
+    dvc(repo, "exp", "run", "-n", "ratios-25", "-S", "mix.ratios=[25]")
+    dvc(repo, "exp", "run", "-n", "ratios-75", "-S", "mix.ratios=[75]")
+    diff = json.loads(dvc(repo, "metrics", "diff", "--json", "ratios-25", "ratios-75").stdout)["metrics/summary.json"]
+    a, b = diff["variants.mix_25.accuracy"], diff["variants.mix_75.accuracy"]
+    assert 0.0 <= a["old"] <= 1.0 and a["new"] is None      # only in the first experiment
+    assert b["old"] is None and 0.0 <= b["new"] <= 1.0      # only in the second
+    assert b["new"] == json.loads((repo / "metrics/summary.json").read_text())["variants"]["mix_75"]["accuracy"]
+    table = dvc(repo, "metrics", "diff", "ratios-25", "ratios-75").stdout
+    assert "variants.mix_25.accuracy" in table and "variants.mix_75.accuracy" in table
+
+
+def test_new_seed_runs_only_that_seed_and_reports_mean_std_and_p(repo):
+    import json
+
+    set_params(repo, {"classifier": {"seeds": [0, 1]}})
+    # the workspace holds the last experiment's mix.ratios = [75]
+    assert repro(repo) == {"train_classifier@real-1", "train_classifier@augmented-1", "train_synthetic@1",
+                           "train_mix@75-1", "evaluate", "report"}
+    mix = json.loads((repo / "metrics/evaluate/mix_75.json").read_text())
+    runs = [mix["runs"][s]["accuracy"] for s in ("0", "1")]
+    assert mix["accuracy"] == pytest.approx(sum(runs) / 2)
+    assert mix["accuracy_std"] == pytest.approx(abs(runs[0] - runs[1]) / 2 ** 0.5)
+    assert mix["vs_real"]["test"] == "paired t-test over seeds" and 0.0 <= mix["vs_real"]["p_value"] <= 1.0
+    assert "± " in (repo / "metrics/report.md").read_text()
 
 
 def test_invalid_params_fail_before_any_work(repo):

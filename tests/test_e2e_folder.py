@@ -16,7 +16,9 @@ FOLDER = {
     "gan": {"steps": 20, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10},
     "generate": {"per_class": 24},
     "judge": {"epochs": 6, "width": 8, "batch_size": 8},
-    "classifier": {"epochs": 8, "width": 8, "batch_size": 8},
+    "classifier": {"epochs": 8, "width": 8, "batch_size": 8, "seeds": [0]},
+    "robustness": {"levels": [0.0, 0.5]},
+    "quality": {"detector_epochs": 3},
     "filter": {"threshold": 0.0},
     "mix": {"ratios": [0, 50], "mode": "balance"},
     "runtime": {"threads": 1},
@@ -28,7 +30,7 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     fakes.write_folder(repo / "images", classes=3, per_class=40, size=32)
     (repo / "images" / "class_b" / "Thumbs.db").write_bytes(b"\0\1")  # skipped, and recorded as such
     ran = repro(repo)
-    assert {"download", "prepare", "train_gan@class_a", "generate@class_c", "train_mix@0", "report"} <= ran
+    assert {"download", "prepare", "train_gan@class_a", "generate@class_c", "train_mix@0-0", "quality", "report"} <= ran
 
     meta = json.loads((repo / "data/prepared/meta.json").read_text())
     assert meta["image_shape"] == [32, 32, 3] and meta["classes"] == ["class_a", "class_b", "class_c"]
@@ -36,7 +38,7 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     assert meta["notes"]["skipped"] == ["class_b/Thumbs.db"]
     syn = np.load(repo / "data/synthetic/raw/class_b.npy")
     assert syn.shape == (24, 32, 32, 3) and syn.dtype == np.uint8
-    counts = json.loads((repo / "metrics/classifier/mix_0/mix_counts.json").read_text())
+    counts = json.loads((repo / "metrics/classifier/mix_0/0/mix_counts.json").read_text())
     assert {c: v["real"] + v["synthetic"] for c, v in counts.items()} == {"class_a": 16, "class_b": 16, "class_c": 16}
     summary = json.loads((repo / "metrics/summary.json").read_text())
     assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_0", "mix_50"}

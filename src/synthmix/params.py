@@ -125,7 +125,17 @@ class CnnParams:
     batch_size: int = _f(64, lo=2)
     lr: float = _f(2e-3, lo=0.0, lo_open=True)
     weight_decay: float = _f(5e-4, lo=0.0)
+
+
+@dataclass(frozen=True)
+class JudgeParams(CnnParams):
     seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
+class ClassifierParams(CnnParams):
+    seeds: list[int] = _f([0, 1, 2], item_lo=0, item_hi=2**31 - 1,
+                          doc="one classifier per variant per seed; results are mean +- std over seeds")
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,21 @@ class RobustnessParams:
 
 
 @dataclass(frozen=True)
+class EvaluateParams:
+    alpha: float = _f(0.05, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
+                      doc="significance level: a difference against `real` with p >= alpha is reported as not significant")
+    saliency_per_class: int = _f(2, lo=0, hi=16, doc="test images per class shown with gradient saliency maps")
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    k: int = _f(3, lo=1, doc="nearest neighbours for precision/recall and density/coverage")
+    detector_epochs: int = _f(30, lo=1, doc="epochs of the per-class real-vs-synthetic detector")
+    detector_width: int = _f(8, lo=4)
+    seed: int = _f(0, lo=0)
+
+
+@dataclass(frozen=True)
 class RuntimeParams:
     device: str = _f("auto", choices=DEVICES)
     threads: int = _f(0, lo=0, doc="CPU threads; 0 = all cores")
@@ -172,11 +197,13 @@ class Params:
     generate: GenerateParams = field(default_factory=GenerateParams)
     filter: FilterParams = field(default_factory=FilterParams)
     refine: RefineParams = field(default_factory=RefineParams)
-    judge: CnnParams = field(default_factory=CnnParams)
-    classifier: CnnParams = field(default_factory=CnnParams)
+    judge: JudgeParams = field(default_factory=JudgeParams)
+    classifier: ClassifierParams = field(default_factory=ClassifierParams)
     augment: AugmentParams = field(default_factory=AugmentParams)
     mix: MixParams = field(default_factory=MixParams)
     robustness: RobustnessParams = field(default_factory=RobustnessParams)
+    evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    quality: QualityParams = field(default_factory=QualityParams)
     runtime: RuntimeParams = field(default_factory=RuntimeParams)
 
 

@@ -41,3 +41,45 @@ def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
     k_ab = (a @ b.T / d + 1) ** 3
     return float((k_aa.sum() - np.trace(k_aa)) / (m * (m - 1)) + (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
                  - 2 * k_ab.mean())
+
+
+def _knn_radius(x: np.ndarray, k: int) -> np.ndarray:
+    """Distance from each row of x to its k-th nearest other row."""
+    if len(x) <= k:
+        raise ValueError(f"need more than k={k} feature vectors for k-NN radii, got {len(x)}")
+    d = _distances(x, x)
+    return np.sort(d, axis=1)[:, k]        # column 0 is the point itself (distance 0)
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    sq = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2 * a @ b.T
+    return np.sqrt(np.clip(sq, 0, None))
+
+
+def manifold_metrics(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
+    """Improved precision/recall (Kynkäänniemi et al., 2019) and density/coverage (Naeem et al.,
+    2020) of fake feature vectors against real ones, with k-nearest-neighbour balls as manifolds.
+
+    precision: share of fake samples inside some real sample's k-NN ball (are fakes realistic?)
+    recall:    share of real samples inside some fake sample's k-NN ball (is the variety covered?)
+    density:   how many real balls hold each fake sample, / k (1 on average for matching sets;
+               rewards fakes where real samples are dense, robust to real outliers)
+    coverage:  share of real samples whose ball holds at least one fake sample
+    """
+    r_real, r_fake = _knn_radius(real, k), _knn_radius(fake, k)
+    d = _distances(real, fake)                       # (n_real, n_fake)
+    in_real_ball = d <= r_real[:, None]              # fake j inside real i's ball
+    return {"precision": float(in_real_ball.any(0).mean()),
+            "recall": float((d <= r_fake[None, :]).any(1).mean()),
+            "density": float(in_real_ball.sum() / (k * d.shape[1])),
+            "coverage": float(in_real_ball.any(1).mean())}
+
+
+def sample_quality(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict | None:
+    """FID, KID and the k-NN manifold metrics of fake against real feature vectors; None when
+    either set has k or fewer vectors (no k-NN radius exists)."""
+    if len(real) <= k or len(fake) <= k or len(real) < 2 or len(fake) < 2:
+        return None
+    return {"fid": frechet_distance(real, fake), "kid": kernel_distance(real, fake),
+            **manifold_metrics(real, fake, k), "n_real": int(len(real)), "n_synthetic": int(len(fake))}

@@ -16,7 +16,8 @@ def embed(judge: Cnn, images: np.ndarray, device: torch.device, batch_size: int 
     """The judge's penultimate features (N, d) of uint8 (N, H, W, C) images."""
     judge.eval()
     x = to_model(images, device)
-    return torch.cat([judge.embed(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).double().cpu().numpy()
+    # an empty set still gives (0, d): one pass over the empty slice
+    return torch.cat([judge.embed(x[i:i + batch_size]) for i in range(0, max(len(x), 1), batch_size)]).double().cpu().numpy()
 
 
 def fid_scorer(judge: Cnn, real_images: np.ndarray, n_samples: int, seed: int, device: torch.device):

@@ -1,0 +1,61 @@
+"""Small, dependency-free SVG charts for the self-contained HTML report (inline, no files to link)."""
+from __future__ import annotations
+
+from html import escape
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    if hi == lo:
+        return [lo]
+    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
+def line_chart(series: list[dict], title: str, x_label: str, y_label: str,
+               y_range: tuple[float, float] | None = None, width: int = 460, height: int = 300) -> str:
+    """An SVG line chart. Each series: {"name", "x": [...], "y": [...], "err": [...] | None};
+    `err` draws a +-err bar at each point (e.g. the std over seeds)."""
+    left, right, top, bottom = 56, 130, 28, 44
+    pw, ph = width - left - right, height - top - bottom
+    xs = [x for s in series for x in s["x"]]
+    lows = [y - (e or 0) for s in series for y, e in zip(s["y"], s.get("err") or [0] * len(s["y"]))]
+    highs = [y + (e or 0) for s in series for y, e in zip(s["y"], s.get("err") or [0] * len(s["y"]))]
+    x0, x1 = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    y0, y1 = y_range or ((min(lows), max(highs)) if lows else (0.0, 1.0))
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    if y1 == y0:
+        y0, y1 = y0 - 0.05, y1 + 0.05
+    px = lambda x: left + (x - x0) / (x1 - x0) * pw        # noqa: E731
+    py = lambda y: top + (1 - (y - y0) / (y1 - y0)) * ph   # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" font-family="sans-serif" '
+           'font-size="11">',
+           f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+           f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
+    for t in _ticks(y0, y1):
+        out.append(f'<line x1="{left - 4}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
+                   f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{t:.3g}</text>')
+    for t in sorted(set(xs)) if len(set(xs)) <= 12 else _ticks(x0, x1):
+        out.append(f'<text x="{px(t):.1f}" y="{top + ph + 14}" text-anchor="middle">{t:g}</text>')
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>'
+               f'<text transform="translate(14 {top + ph / 2:.1f}) rotate(-90)" text-anchor="middle">'
+               f'{escape(y_label)}</text>')
+    for i, s in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(s["x"], s["y"]))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for j, (x, y) in enumerate(zip(s["x"], s["y"])):
+            err = (s.get("err") or [None] * len(s["y"]))[j]
+            if err:
+                out.append(f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{py(y - err):.1f}" y2="{py(y + err):.1f}" '
+                           f'stroke="{colour}"/>')
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{colour}">'
+                       f'<title>{escape(s["name"])}: {y:.4f}' + (f" ± {err:.4f}" if err else "") + '</title></circle>')
+        ly = top + 12 + 16 * i
+        out.append(f'<line x1="{left + pw + 10}" x2="{left + pw + 28}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
+                   f'stroke-width="2"/><text x="{left + pw + 32}" y="{ly}">{escape(s["name"])}</text>')
+    out.append("</svg>")
+    return "".join(out)
