@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthmix.params import ParamsError, Params, load_params, parse_params, variant_names
+from synthmix.params import CnnParams, ParamsError, Params, load_params, parse_params, variant_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,12 +99,18 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path):
 
 # Which params sections each stage reads in full; dvc.yaml must declare each of their keys, or a
 # changed key would not re-run the stage and DVC would serve a stale cached result.
+# classifier stages get their seed in the command (adding a seed must not re-run the others), so
+# they read every classifier key but `seeds`
+TRAINING = [f"classifier.{f.name}" for f in dataclasses.fields(CnnParams)]
 STAGE_SECTIONS = {
     "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_judge": ["judge", "runtime"],
-    "filter": ["filter", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_classifier": ["classifier", "augment", "runtime"],
-    "train_synthetic": ["classifier", "runtime"], "train_mix": ["classifier", "mix.mode", "runtime"],
+    "filter": ["filter", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_classifier": [*TRAINING, "augment", "runtime"],
+    "train_synthetic": [*TRAINING, "runtime"], "train_mix": [*TRAINING, "mix.mode", "runtime"],
     "download": ["data.name", "data.root", "data.mirror"],
-    "evaluate": ["robustness", "mix.ratios", "runtime.device", "runtime.threads", "runtime.deterministic"],
+    "evaluate": ["robustness", "evaluate", "classifier.seeds", "mix.ratios", "runtime.device", "runtime.threads",
+                 "runtime.deterministic"],
+    "quality": ["quality", "runtime.device", "runtime.threads", "runtime.deterministic"],
+    "report": ["mix.ratios", "mix.mode", "evaluate.alpha"],
     "refine": ["refine", "filter", "gan", "runtime.device", "runtime.threads", "runtime.deterministic", "runtime.amp"],
     "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",
                 "data.image_size", "data.seed"],
@@ -124,3 +130,13 @@ def test_dvc_yaml_declares_every_key_a_stage_reads(stage):
             continue
         for f in dataclasses.fields(getattr(p, entry)):
             assert f"{entry}.{f.name}" in declared, f"{stage} reads {entry}.{f.name} but dvc.yaml does not declare it"
+
+
+def test_classifier_stages_take_the_seed_from_the_matrix_not_from_params():
+    # declaring classifier.seeds would re-run every seed's classifier when one seed is added
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for name in ("train_classifier", "train_synthetic", "train_mix"):
+        spec = stages[name].get("do") or stages[name]
+        assert "classifier.seeds" not in spec["params"] and "--seed ${item" in spec["cmd"]
+    assert stages["train_classifier"]["matrix"]["seed"] == stages["train_mix"]["matrix"]["seed"] == "${classifier.seeds}"
+    assert stages["train_synthetic"]["foreach"] == "${classifier.seeds}"
