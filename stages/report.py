@@ -38,7 +38,7 @@ def main() -> None:
     summary = summarize(results, filtering, quality)
     save_json(args.summary, summary)
     write_bytes(args.rows, ratio_rows(results).encode())
-    write_bytes(args.report, render_markdown(summary, results, filtering, mode, alpha).encode())
+    write_bytes(args.report, render_markdown(summary, results, filtering, quality, mode, alpha).encode())
     data = read_prepared(args.data)
     fake = read_class_files(args.synthetic, data.class_names)
     grids = {c: (class_grid(data.train[c]), class_grid(fake[c])) for c in data.class_names}

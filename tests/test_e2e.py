@@ -120,6 +120,7 @@ def test_outputs_exist_and_make_sense(repo):
     assert {"fid", "kid", "precision", "recall", "density", "coverage"} <= set(quality["overall"]["filtered"])
     assert 0.0 <= quality["per_class"]["1"]["detectability"]["accuracy"] <= 1.0
     assert 0.0 <= summary["quality"]["train_real_test_synthetic"] <= 1.0
+    assert 1.0 <= quality["inception_score"]["real_test"] <= 2.0 + 1e-9      # 2 classes at most
     assert real["p_value"] is None and summary["variants"]["mix_50"]["p_value"] is not None
     conf = (repo / "metrics/evaluate/confusion/real.csv").read_text().splitlines()
     assert conf[0] == "actual,predicted" and len(conf) > 10

@@ -129,6 +129,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
     q = {"fid": 1.0, "kid": 0.1, "precision": 0.5, "recall": 0.5, "density": 0.9, "coverage": 0.6,
          "n_real": 10, "n_synthetic": 10}
     quality = {"overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
+               "inception_score": {"real_test": 1.9, "filtered": 1.7},
                "per_class": {c: {"filtered": q, "raw": None, "real_train": q, "detectability": {"accuracy": 0.7}}
                              for c in ("a", "b")}}
     filtering = {"threshold": 0.9, "kept": 5, "generated": 10, "acceptance": 0.5,
@@ -142,7 +143,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
         assert f'<section id="{key}">' in html
     srcs = re.findall(r'src="([^"]*)"', html)
     assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
-    assert "not significant" in html and "no synthetic image kept" in html
+    assert "not significant" in html and "no synthetic image kept" in html and "filtered 1.700" in html
     assert html.count("<svg") == 2                     # accuracy vs ratio, one robustness chart (blur)
 
 
@@ -150,3 +151,12 @@ def test_line_chart_draws_error_bars_and_escapes_names():
     svg = line_chart([{"name": "a<b", "x": [0, 50], "y": [0.5, 0.7], "err": [0.1, 0.0]}], "t", "x", "y")
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "a&lt;b" in svg
     assert svg.count("<line x1=") >= 1 and "± 0.1000" in svg
+
+
+def test_inception_score_known_answers():
+    from synthmix.evaluate.quality import inception_score
+
+    assert inception_score(np.eye(4)[[0, 1, 2, 3] * 5]) == pytest.approx(4.0)      # sure, all classes used evenly
+    assert inception_score(np.eye(4)[[2] * 20]) == pytest.approx(1.0)              # one class for everything
+    assert inception_score(np.full((10, 4), 0.25)) == pytest.approx(1.0)           # never sure
+    assert 1.0 < inception_score(np.eye(4)[[0, 0, 0, 1]]) < 2.0                     # two classes, unevenly

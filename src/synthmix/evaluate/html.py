@@ -138,7 +138,10 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         f"<code>real</code> classifier on the synthetic images (train on real, test on synthetic); the "
         f"<code>synthetic</code> variant's accuracy above is the reverse (CAS). Detector: balanced accuracy of a "
         f"CNN telling held-out real from synthetic images, 0.5 = indistinguishable (overall "
-        f"{_num(q['detectability'], '.3f')}).</p>"
+        f"{_num(q['detectability'], '.3f')}). Judge inception score (exp E KL(p(y|x) || p(y)) of the judge's "
+        f"predictions, all classes pooled; at most {len(classes)}): "
+        + ", ".join(f"{escape(n)} {v:.3f}" for n, v in quality.get("inception_score", {}).items() if v is not None)
+        + ".</p>"
         + table(["class", "set", "FID", "KID", "precision", "recall", "density", "coverage", "TRTS", "detector"], rows)))
 
     if saliency is not None:

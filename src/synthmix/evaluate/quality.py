@@ -83,3 +83,16 @@ def sample_quality(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict | Non
         return None
     return {"fid": frechet_distance(real, fake), "kid": kernel_distance(real, fake),
             **manifold_metrics(real, fake, k), "n_real": int(len(real)), "n_synthetic": int(len(fake))}
+
+
+def inception_score(probs: np.ndarray) -> float:
+    """Inception-style score exp(E_x KL(p(y|x) || p(y))) from class probabilities (N, K) of a
+    classifier (here the judge): high when each image is confidently one class and the classes are
+    evenly used; 1 (the minimum) when every image gets the same prediction, K at most."""
+    p = np.asarray(probs, np.float64)
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"need class probabilities (N>=1, K), got shape {p.shape}")
+    marginal = p.mean(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0).sum(1)
+    return float(np.exp(kl.mean()))

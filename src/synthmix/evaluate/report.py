@@ -27,6 +27,10 @@ def verdict(vs: dict | None, alpha: float) -> str:
     return f"significantly {'better' if vs['accuracy_diff'] > 0 else 'worse'} (p = {vs['p_value']:.3g} < {alpha:g})"
 
 
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
 def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
     """One entry per variant (mean over seeds), the best variant, and the headline sample quality."""
     real_acc = results["real"]["accuracy"]
@@ -46,7 +50,8 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
             "filter_acceptance": round(filtering["acceptance"], 6),
             "quality": {k: round(filtered[k], 6) for k in ("fid", "kid", "precision", "recall", "density", "coverage")
                         if k in filtered}
-            | {"train_real_test_synthetic": None if trts is None else round(trts, 6),
+            | {"inception_score": _round(quality.get("inception_score", {}).get("filtered")),
+               "train_real_test_synthetic": None if trts is None else round(trts, 6),
                "detectability": None if quality["overall"]["detectability"] is None
                else round(quality["overall"]["detectability"]["accuracy"], 6)}}
 
@@ -63,7 +68,8 @@ def _pm(r: dict, key: str) -> str:
     return f"{r[key]:.4f} ± {r[key + '_std']:.4f}"
 
 
-def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, mix_mode: str, alpha: float) -> str:
+def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, quality: dict, mix_mode: str,
+                    alpha: float) -> str:
     lines = ["# synthmix report", "",
              f"Test images: {next(iter(results.values()))['test_images']} (real, held out); every number is the "
              f"mean ± std over {summary['seeds']} seed(s). Mix mode: `{mix_mode}`. Filter threshold "
@@ -89,6 +95,9 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, mi
     if "fid" in q:
         lines.append(f"FID {q['fid']:.3f}, KID {q['kid']:.4f}, precision {q['precision']:.3f}, recall "
                      f"{q['recall']:.3f}, density {q['density']:.3f}, coverage {q['coverage']:.3f}.")
+    if q["inception_score"] is not None:
+        lines.append(f"Judge inception score {q['inception_score']:.3f} (real test images: "
+                     f"{quality['inception_score']['real_test']:.3f}; at most the number of classes).")
     if q["detectability"] is not None:
         lines.append(f"Real-vs-synthetic detector accuracy {q['detectability']:.3f} (0.5 = indistinguishable).")
     lines += ["", "## Filter acceptance per class", "", "| class | kept | generated | acceptance |", "|---|---|---|---|"]
