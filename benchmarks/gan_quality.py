@@ -9,7 +9,7 @@ Lower is better. The judge is trained on the real data
 exactly as the `train_judge` stage does. Both variants use the shipped params.yaml except for the
 two switches, and the same seeds.
 
-    python benchmarks/gan_quality.py [--steps N]      # prints a Markdown table
+    python benchmarks/gan_quality.py [--steps N] [--diffaugment POLICY] [--ema-decay D]   # a Markdown table
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ from synthmix.train.loop import fit  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, help="GAN steps (default: gan.steps from params.yaml)")
+    ap.add_argument("--diffaugment", help="DiffAugment policy of the second variant (default: gan.diffaugment)")
+    ap.add_argument("--ema-decay", type=float, help="EMA decay of the second variant (default: gan.ema_decay)")
     args = ap.parse_args()
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     device = torch.device("cpu")
@@ -46,8 +48,12 @@ def main() -> None:
     for q in judge.parameters():
         q.requires_grad_(False)
     tuned = params.gan if args.steps is None else replace(params.gan, steps=args.steps)
+    if args.diffaugment is not None:
+        tuned = replace(tuned, diffaugment=args.diffaugment)
+    if args.ema_decay is not None:
+        tuned = replace(tuned, ema_decay=args.ema_decay)
     variants = {"plain DCGAN": replace(tuned, diffaugment="", ema_decay=0.0),
-                "+ DiffAugment + EMA": tuned}
+                f"+ DiffAugment ({tuned.diffaugment or 'off'}) + EMA ({tuned.ema_decay})": tuned}
     print(f"{tuned.steps} steps, batch {tuned.batch_size}, {params.data.per_class} real images per class, "
           f"checkpoint scored every {tuned.eval_every} steps on {tuned.eval_samples} samples\n")
     print("| class | " + " | ".join(f"{v}: held-out (train, chosen step)" for v in variants) + " | better on held-out |")
