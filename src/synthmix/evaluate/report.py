@@ -39,21 +39,20 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
         vs = r.get("vs_real")
         variants[v] = {k: round(r[k], 6) for k in KEYS} | {
             "gain_vs_real": round(r["accuracy"] - real_acc, 6),
-            "p_value": None if vs is None or vs["p_value"] is None else round(vs["p_value"], 6),
+            "p_value": None if vs is None else _round(vs["p_value"]),
             "significant": None if vs is None else vs["significant"],
             "failure_level": r["failure_level"]}
     best = max(results, key=lambda v: (results[v]["accuracy"], v))
     filtered = quality["overall"]["filtered"] or {}
-    trts = results["real"].get("synthetic_accuracy", {}).get("overall")
+    detect = quality["overall"]["detectability"] or {}
     return {"seeds": len(next(iter(results.values()))["seeds"]), "variants": variants,
             "best": {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
             "filter_acceptance": round(filtering["acceptance"], 6),
             "quality": {k: round(filtered[k], 6) for k in ("fid", "kid", "precision", "recall", "density", "coverage")
                         if k in filtered}
             | {"inception_score": _round(quality.get("inception_score", {}).get("filtered")),
-               "train_real_test_synthetic": None if trts is None else round(trts, 6),
-               "detectability": None if quality["overall"]["detectability"] is None
-               else round(quality["overall"]["detectability"]["accuracy"], 6)}}
+               "train_real_test_synthetic": _round(results["real"].get("synthetic_accuracy", {}).get("overall")),
+               "detectability": _round(detect.get("accuracy"))}}
 
 
 def ratio_rows(results: dict[str, dict]) -> str:
