@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from synthmix.core import runtime
+from synthmix.core.images import to_model
 from synthmix.core.io import load_torch, save_json
 from synthmix.core.stage import run
 from synthmix.data.store import read_class_files, read_prepared
 from synthmix.evaluate.detect import detectability
-from synthmix.core.images import to_model
 from synthmix.evaluate.quality import inception_score, sample_quality
 from synthmix.gan.select import embed
 from synthmix.params import load_params

@@ -17,7 +17,7 @@ STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#2
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.ns{color:#888}.sig{font-weight:bold}
 .charts{display:flex;flex-wrap:wrap;gap:8px}.cls{display:inline-block;margin:0 14px 14px 0;vertical-align:top}
-.cm td,.cm th{padding:1px 5px;font-size:80%}td.v{text-align:left}
+.cm td,.cm th{padding:1px 5px;font-size:80%}
 img{image-rendering:pixelated}nav a{margin-right:10px}figcaption{font-size:90%;color:#555}"""
 
 
