@@ -5,15 +5,21 @@ The checkpoint is chosen as the pipeline chooses it: Fréchet distance between t
 penultimate features of 256 generated images and the class's real training images. It is then
 scored against the class's held-out real test images, which the GAN never saw: a generator that
 memorises its 50 training images scores well against them, not against new images of the class.
-Lower is better. The judge is trained on the real data
-exactly as the `train_judge` stage does. Both variants use the shipped params.yaml except for the
-two switches, and the same seeds.
+Lower is better. The judge is trained on the real data exactly as the `train_judge` stage does.
+Both variants use the shipped params.yaml except for the two switches (and --lr/--steps, which
+apply to both), and the same seeds.
 
-    python benchmarks/gan_quality.py [--steps N] [--diffaugment POLICY] [--ema-decay D]   # a Markdown table
+`--seeds K` trains each variant K times per class (gan.seed 0..K-1) and compares the means, since
+one GAN run per class is a noisy draw. The `real train` column is the same held-out distance for
+the class's 50 real training images themselves: the floor set by the estimator and by how much a
+class's images vary, which no generator can be expected to beat by much.
+
+    python benchmarks/gan_quality.py [--steps N] [--lr LR] [--seeds K] [--diffaugment POLICY] [--ema-decay D]
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -26,18 +32,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.sources import load_digits  # noqa: E402
-from synthmix.gan.select import fid_scorer  # noqa: E402
+from synthmix.evaluate.quality import frechet_distance  # noqa: E402
+from synthmix.gan.select import embed, fid_scorer  # noqa: E402
 from synthmix.gan.train import train_gan  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 from synthmix.train.loop import fit  # noqa: E402
 
 
+def mean_std(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, help="GAN steps (default: gan.steps from params.yaml)")
+    ap.add_argument("--steps", type=int, help="GAN steps, both variants (default: gan.steps)")
+    ap.add_argument("--lr", type=float, help="lr_g and lr_d, both variants (default: gan.lr_g, gan.lr_d)")
+    ap.add_argument("--seeds", type=int, default=1, help="GAN runs per class and variant (gan.seed 0..K-1)")
     ap.add_argument("--diffaugment", help="DiffAugment policy of the second variant (default: gan.diffaugment)")
     ap.add_argument("--ema-decay", type=float, help="EMA decay of the second variant (default: gan.ema_decay)")
     args = ap.parse_args()
+    if args.seeds < 1:
+        ap.error(f"--seeds {args.seeds}: must be >= 1")
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     device = torch.device("cpu")
     raw = load_digits()
@@ -48,31 +65,44 @@ def main() -> None:
     for q in judge.parameters():
         q.requires_grad_(False)
     tuned = params.gan if args.steps is None else replace(params.gan, steps=args.steps)
+    if args.lr is not None:
+        tuned = replace(tuned, lr_g=args.lr, lr_d=args.lr)
     if args.diffaugment is not None:
         tuned = replace(tuned, diffaugment=args.diffaugment)
     if args.ema_decay is not None:
         tuned = replace(tuned, ema_decay=args.ema_decay)
     variants = {"plain DCGAN": replace(tuned, diffaugment="", ema_decay=0.0),
                 f"+ DiffAugment ({tuned.diffaugment or 'off'}) + EMA ({tuned.ema_decay})": tuned}
-    print(f"{tuned.steps} steps, batch {tuned.batch_size}, {params.data.per_class} real images per class, "
-          f"checkpoint scored every {tuned.eval_every} steps on {tuned.eval_samples} samples\n")
-    print("| class | " + " | ".join(f"{v}: held-out (train, chosen step)" for v in variants) + " | better on held-out |")
-    print("|---|" + "---|" * (len(variants) + 1))
-    wins, t0 = 0, time.perf_counter()
+    print(f"{tuned.steps} steps, lr {tuned.lr_g}/{tuned.lr_d}, batch {tuned.batch_size}, "
+          f"{params.data.per_class} real images per class, checkpoint scored every {tuned.eval_every} steps "
+          f"on {tuned.eval_samples} samples, {args.seeds} GAN seed(s) per class and variant "
+          f"(held-out: mean{' ± std over seeds' if args.seeds > 1 else ''}; train and chosen step: seed 0)\n")
+    print("| class | real train | " + " | ".join(f"{v}: held-out (train, chosen step)" for v in variants)
+          + " | better on held-out |")
+    print("|---|---|" + "---|" * (len(variants) + 1))
+    wins, means, floors, t0 = 0, {v: [] for v in variants}, [], time.perf_counter()
     for name in data.class_names:
-        seed = seed_for(tuned.seed, "gan", name)
-        score = fid_scorer(judge, data.train[name], tuned.eval_samples, seed_for(seed, "eval"), device)
-        held_out = fid_scorer(judge, data.test_images[data.test_labels == data.class_names.index(name)],
-                              tuned.eval_samples, seed_for(seed, "held-out"), device)
-        row = {}
-        for v, p in variants.items():
-            result = train_gan(data.train[name], p, seed, device, score=score)
-            row[v] = result.info | {"held_out": held_out(result.G)}
-        a, b = (row[v]["held_out"] for v in variants)
+        test = data.test_images[data.test_labels == data.class_names.index(name)]
+        floor = frechet_distance(embed(judge, test, device), embed(judge, data.train[name], device))
+        floors.append(floor)
+        row: dict[str, dict] = {}
+        for k in range(args.seeds):
+            seed = seed_for(tuned.seed + k, "gan", name)
+            score = fid_scorer(judge, data.train[name], tuned.eval_samples, seed_for(seed, "eval"), device)
+            held_out = fid_scorer(judge, test, tuned.eval_samples, seed_for(seed, "held-out"), device)
+            for v, p in variants.items():
+                result = train_gan(data.train[name], replace(p, seed=tuned.seed + k), seed, device, score=score)
+                r = row.setdefault(v, result.info | {"held_out": []})
+                r["held_out"].append(held_out(result.G))
+        a, b = (statistics.mean(row[v]["held_out"]) for v in variants)
+        for v in variants:
+            means[v].append(statistics.mean(row[v]["held_out"]))
         wins += b < a
-        print(f"| {name} | " + " | ".join(f"{r['held_out']:.3f} ({r['best_score']:.3f}, {r['chosen_step']})"
-                                         for r in row.values())
+        print(f"| {name} | {floor:.3f} | "
+              + " | ".join(f"{mean_std(r['held_out'])} ({r['best_score']:.3f}, {r['chosen_step']})" for r in row.values())
               + f" | {'second' if b < a else 'plain'} |")
+    print(f"| mean | {statistics.mean(floors):.3f} | "
+          + " | ".join(f"{statistics.mean(m):.3f}" for m in means.values()) + " | |")
     print(f"\n{list(variants)[1]} lower for {wins} of {len(data.class_names)} classes "
           f"({time.perf_counter() - t0:.0f} s)")
 
