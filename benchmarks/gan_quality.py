@@ -33,16 +33,16 @@ from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.sources import load_digits  # noqa: E402
 from synthmix.evaluate.quality import frechet_distance  # noqa: E402
+from synthmix.evaluate.stats import mean_std  # noqa: E402
 from synthmix.gan.select import embed, fid_scorer  # noqa: E402
 from synthmix.gan.train import train_gan  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 from synthmix.train.loop import fit  # noqa: E402
 
 
-def mean_std(values: list[float]) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.3f}"
-    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+def fmt(values: list[float]) -> str:
+    m, s = mean_std(values)
+    return f"{m:.3f}" if len(values) == 1 else f"{m:.3f} ± {s:.3f}"
 
 
 def main() -> None:
@@ -99,7 +99,7 @@ def main() -> None:
             means[v].append(statistics.mean(row[v]["held_out"]))
         wins += b < a
         print(f"| {name} | {floor:.3f} | "
-              + " | ".join(f"{mean_std(r['held_out'])} ({r['best_score']:.3f}, {r['chosen_step']})" for r in row.values())
+              + " | ".join(f"{fmt(r['held_out'])} ({r['best_score']:.3f}, {r['chosen_step']})" for r in row.values())
               + f" | {'second' if b < a else 'plain'} |")
     print(f"| mean | {statistics.mean(floors):.3f} | "
           + " | ".join(f"{statistics.mean(m):.3f}" for m in means.values()) + " | |")
