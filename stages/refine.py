@@ -1,18 +1,21 @@
 """Stage refine: classifier-guided refinement of every class's GAN (refine.rounds rounds).
 
 With refine.rounds = 0 each checkpoint is copied unchanged (byte-identical, so nothing downstream
-re-runs). Its own stage, so the filter threshold it uses never retrains the base GANs.
+re-runs). Its own stage, so the filter settings it uses never retrain the base GANs.
 """
 import argparse
 import shutil
 from pathlib import Path
 
 from synthmix.core import runtime
-from synthmix.core.io import atomic_path, load_json, load_npy, load_torch, save_json, save_torch
+from synthmix.core.io import atomic_path, load_json, save_json, save_torch
 from synthmix.core.stage import run
+from synthmix.data.store import read_prepared
+from synthmix.gan.sample import load_gan
+from synthmix.judge import load_judge
 from synthmix.params import load_params
+from synthmix.synth.filter import class_cut
 from synthmix.synth.refine import refine_class
-from synthmix.train.loop import load_cnn
 
 
 def main() -> None:
@@ -25,23 +28,26 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     device = runtime.setup(params.runtime)
-    classes = load_json(args.data / "meta.json")["classes"]
-    log = {"rounds": params.refine.rounds, "threshold": params.filter.threshold, "per_class": {}}
-    judge = load_cnn(load_torch(args.judge), device) if params.refine.rounds else None
-    for label, name in enumerate(classes):
-        src, dst = args.gans / f"{name}.pt", args.out / f"{name}.pt"
-        if params.refine.rounds == 0:
-            with atomic_path(dst) as tmp:
-                shutil.copyfile(src, tmp)
-            continue
+    log = {"rounds": params.refine.rounds, "filter_mode": params.filter.mode, "per_class": {}}
+    if params.refine.rounds == 0:
+        for name in load_json(args.data / "meta.json")["classes"]:
+            with atomic_path(args.out / f"{name}.pt") as tmp:
+                shutil.copyfile(args.gans / f"{name}.pt", tmp)
+        save_json(args.metrics, log)
+        print("refine: 0 rounds, checkpoints copied unchanged")
+        return
+    data = read_prepared(args.data)
+    judge = load_judge(args.judge, device)
+    for label, name in enumerate(data.class_names):
+        cut = class_cut(params.filter, judge.confidence(data.val_images[data.val_labels == label], label, device))
         seed = runtime.seed_for(params.refine.seed, "refine", name)
-        ckpt, rounds = refine_class(load_torch(src), load_npy(args.data / "train" / f"{name}.npy"), judge, label,
-                                    params.gan, params.refine, params.filter.threshold, seed, device,
-                                    name=f"class {name!r}", amp=params.runtime.amp)
-        save_torch(dst, ckpt)
+        ckpt, rounds = refine_class(load_gan(args.gans / f"{name}.pt"), data.train[name], judge, label, params.gan,
+                                    params.refine, params.filter, cut, seed, device, name=f"class {name!r}",
+                                    amp=params.runtime.amp)
+        save_torch(args.out / f"{name}.pt", ckpt)
         log["per_class"][name] = rounds
     save_json(args.metrics, log)
-    print(f"refine: {params.refine.rounds} round(s) for {len(classes)} classes")
+    print(f"refine: {params.refine.rounds} round(s) for {len(data.class_names)} classes")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Stage report: summary.json for `dvc metrics`, rows for accuracy vs ratio, report.md, and the
-self-contained report.html (every figure embedded) for a person to open in a browser."""
+"""Stage report: summary.json for `dvc metrics`, rows for accuracy vs ratio, the data of the
+top-level `dvc plots`, report.md, and the self-contained report.html (every figure embedded) for a
+person to open in a browser. Rendering only: it computes no measurement."""
 import argparse
 from pathlib import Path
 
@@ -7,9 +8,12 @@ from synthmix.core.images import grid, png_bytes
 from synthmix.core.io import load_json, save_json, write_bytes
 from synthmix.core.stage import run
 from synthmix.data.store import read_class_files, read_prepared
-from synthmix.evaluate.html import render_html
-from synthmix.evaluate.report import ratio_rows, render_markdown, summarize
-from synthmix.params import load_params, variant_names
+from synthmix.params import load_params
+from synthmix.report import plots
+from synthmix.report.html import render_html
+from synthmix.report.markdown import render_markdown
+from synthmix.report.summary import ratio_rows, summarize
+from synthmix.variants import all_variants
 
 
 def class_grid(images) -> bytes | None:
@@ -19,13 +23,28 @@ def class_grid(images) -> bytes | None:
     return png_bytes(grid(images[:32], nrow=8, scale=max(1, 32 // images.shape[1])))
 
 
+def write_plot_data(out: Path, results: dict, classes: list[str], seeds: list[int], gan_dir: Path,
+                    classifier_dir: Path) -> None:
+    curves = {v: [classifier_dir / v / str(s) / "plots/metrics/val_acc.tsv" for s in seeds] for v in results}
+    scores = {c: gan_dir / c / "plots/metrics/fid_judge.tsv" for c in classes}
+    write_bytes(out / "validation_accuracy.tsv", plots.validation_accuracy(curves).encode())
+    write_bytes(out / "gan_checkpoint_score.tsv",     # absent when gan.eval_every is 0 (nothing scored)
+                plots.gan_scores({c: p for c, p in scores.items() if p.exists()}).encode())
+    write_bytes(out / "robustness.tsv", plots.robustness(results).encode())
+    write_bytes(out / "reliability.tsv", plots.reliability(results).encode())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--evaluate", type=Path, required=True, help="directory of <variant>.json test metrics")
     ap.add_argument("--quality", type=Path, required=True, help="sample-quality metrics (JSON)")
-    ap.add_argument("--filter", type=Path, required=True, help="filter acceptance metrics (JSON)")
+    ap.add_argument("--filter", type=Path, required=True, help="synthesis and filter metrics (JSON)")
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory (real sample grids)")
     ap.add_argument("--synthetic", type=Path, required=True, help="filtered synthetic directory (sample grids)")
+    ap.add_argument("--gan-metrics", type=Path, required=True, help="directory of <class>/plots/metrics (GAN curves)")
+    ap.add_argument("--classifier-metrics", type=Path, required=True,
+                    help="directory of <variant>/<seed>/plots/metrics (training curves)")
+    ap.add_argument("--plots", type=Path, required=True, help="directory for the top-level plot data")
     ap.add_argument("--summary", type=Path, required=True, help="summary JSON to write")
     ap.add_argument("--rows", type=Path, required=True, help="accuracy-vs-ratio TSV to write")
     ap.add_argument("--report", type=Path, required=True, help="markdown report to write")
@@ -33,13 +52,15 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     alpha, mode = params.evaluate.alpha, params.mix.mode
-    results = {v: load_json(args.evaluate / f"{v}.json") for v in variant_names(params.mix)}
+    results = {v.name: load_json(args.evaluate / f"{v}.json") for v in all_variants(params.mix.ratios)}
     filtering, quality = load_json(args.filter), load_json(args.quality)
     summary = summarize(results, filtering, quality)
     save_json(args.summary, summary)
     write_bytes(args.rows, ratio_rows(results).encode())
     write_bytes(args.report, render_markdown(summary, results, filtering, quality, mode, alpha).encode())
     data = read_prepared(args.data)
+    write_plot_data(args.plots, results, data.class_names, params.classifier.seeds, args.gan_metrics,
+                    args.classifier_metrics)
     fake = read_class_files(args.synthetic, data.class_names)
     grids = {c: (class_grid(data.train[c]), class_grid(fake[c])) for c in data.class_names}
     sal = args.evaluate / "saliency.png"

@@ -8,12 +8,12 @@ import torch
 
 from synthmix.core import runtime
 from synthmix.core.images import save_grid
-from synthmix.core.io import load_npy, load_torch, save_torch, sha256_file
+from synthmix.core.io import load_npy, sha256_file
 from synthmix.core.resume import Resume, source_hash
 from synthmix.core.stage import live_logger, open_live, run
-from synthmix.gan.select import fid_scorer
-from synthmix.gan.train import sample, train_gan
-from synthmix.train.loop import load_cnn
+from synthmix.gan.sample import sample, save_gan
+from synthmix.gan.train import GanRun, train_gan
+from synthmix.judge import fid_scorer, load_judge
 from synthmix.params import load_params
 
 
@@ -22,43 +22,39 @@ def main() -> None:
     ap.add_argument("--class-name", required=True)
     ap.add_argument("--images", type=Path, required=True, help="this class's prepared training images (.npy)")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (features for scoring and warm-up)")
-    ap.add_argument("--model", type=Path, required=True, help="generator checkpoint to write")
+    ap.add_argument("--model", type=Path, required=True, help="GAN checkpoint to write")
     ap.add_argument("--metrics", type=Path, required=True, help="dvclive directory (loss curves, samples.png)")
     args = ap.parse_args()
     params = load_params()
+    p = params.gan
     device = runtime.setup(params.runtime)
     images = load_npy(args.images)
-    seed = runtime.seed_for(params.gan.seed, "gan", args.class_name)
+    seed = runtime.seed_for(p.seed, "gan", args.class_name)
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input
     # or code never resumes stale state.
-    resume = Resume.for_item("train_gan", args.class_name, params.gan.checkpoint_every,
-                             images=sha256_file(args.images), judge=sha256_file(args.judge),
-                             gan=asdict(params.gan), seed=seed,
+    resume = Resume.for_item("train_gan", args.class_name, p.checkpoint_every,
+                             images=sha256_file(args.images), judge=sha256_file(args.judge), gan=asdict(p), seed=seed,
                              device=str(device), threads=torch.get_num_threads(), runtime=asdict(params.runtime),
-                             code=source_hash("gan", "models", "core", "evaluate", "train"))
-    judge = load_cnn(load_torch(args.judge), device)
-    for q in judge.parameters():
-        q.requires_grad_(False)
-    score = fid_scorer(judge, images, params.gan.eval_samples, runtime.seed_for(seed, "eval"), device)
+                             code=source_hash("gan", "models", "core", "evaluate/frechet.py", "judge.py"))
+    judge = load_judge(args.judge, device)
+    eval_seed = runtime.seed_for(seed, "eval")
+    score = fid_scorer(judge, images, lambda G: sample(G, p.eval_samples, eval_seed, device), device)
     live = open_live(args.metrics)
-    result = train_gan(images, params.gan, seed, device, log=live_logger(live), resume=resume,
-                       amp=params.runtime.amp, compile=params.runtime.compile,
-                       score=score if params.gan.eval_every else None, features=judge.embed,
-                       name=f"class {args.class_name!r}")
+    result = train_gan(images, p, seed, GanRun(
+        device, amp=params.runtime.amp, compile=params.runtime.compile, log=live_logger(live), resume=resume,
+        score=score if p.eval_every else None, features=judge.model.embed, name=f"class {args.class_name!r}"))
     for step, value in result.info["scores"]:   # the checkpoint-score curve, next to the losses
         live.step = step
         live.log_metric("fid_judge", value)
-    live.summary.update(steps=params.gan.steps, real_images=len(images), chosen_step=result.info["chosen_step"],
+    live.summary.update(steps=p.steps, real_images=len(images), chosen_step=result.info["chosen_step"],
                         best_fid_judge=result.info["best_score"], diverged_at=result.info["diverged_at"])
     live.end()
-    save_torch(args.model, {"model": result.G.state_dict(), "discriminator": result.D.state_dict(),
-                            "config": asdict(result.cfg), "step": result.info["chosen_step"],
-                            "class_name": args.class_name})
+    save_gan(args.model, result.G, result.D, result.cfg, result.info["chosen_step"], class_name=args.class_name)
     save_grid(args.metrics / "samples.png", sample(result.G, 64, seed, device))
     resume.clear()
     best = result.info["best_score"]
-    print(f"train_gan@{args.class_name}: {params.gan.steps} steps on {len(images)} images; kept step "
+    print(f"train_gan@{args.class_name}: {p.steps} steps on {len(images)} images; kept step "
           f"{result.info['chosen_step']}" + (f" (Fréchet distance {best:.3f} in judge features)" if best is not None else ""))
 
 

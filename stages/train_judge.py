@@ -1,14 +1,16 @@
-"""Stage train_judge: a CNN trained on the real training images; the epoch with best val accuracy is kept."""
+"""Stage train_judge: a CNN trained on the real training images (the epoch with the best validation
+accuracy is kept), then calibrated by temperature scaling on the real validation split. Its ECE
+before and after calibration is reported on the validation split (where the temperature is fitted)
+and on the test split (a held-out check; nothing is chosen on it)."""
 import argparse
-from dataclasses import asdict
 from pathlib import Path
 
 from synthmix.core import runtime
-from synthmix.core.io import save_torch
 from synthmix.core.stage import live_logger, open_live, run
+from synthmix.classifier.train import fit
 from synthmix.data.store import read_prepared
+from synthmix.judge import calibrate, save_cnn
 from synthmix.params import load_params
-from synthmix.train.loop import fit
 
 
 def main() -> None:
@@ -25,11 +27,17 @@ def main() -> None:
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names),
                            params.judge, runtime.seed_for(params.judge.seed, "judge"), device,
                            log=live_logger(live), amp=params.runtime.amp, compile=params.runtime.compile)
-    live.summary.update(info)
+    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
+    temperature = calib["temperature"]
+    live.summary.update(info | {"temperature": temperature} | {
+        f"{split}_{k}": v for split in ("val", "test") for k, v in calib[split].items() if k.startswith("ece")})
     live.end()
-    save_torch(args.model, {"model": model.state_dict(), "config": asdict(cfg), "step": info["best_epoch"],
-                            "classes": data.class_names})
-    print(f"train_judge: best val accuracy {info['best_val_acc']:.3f} at epoch {info['best_epoch']}")
+    save_cnn(args.model, model, cfg, step=info["best_epoch"], classes=data.class_names, temperature=temperature,
+             calibration=calib)
+    v, t = calib["val"], calib["test"]
+    print(f"train_judge: best val accuracy {info['best_val_acc']:.3f} at epoch {info['best_epoch']}; temperature "
+          f"{temperature:.3f}: ECE val {v['ece_before']:.3f} -> {v['ece_after']:.3f}, "
+          f"test {t['ece_before']:.3f} -> {t['ece_after']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
-"""The parallel runner behind `synthmix train-gans`: GPUs round-robin, CPU share, failures reported."""
+"""The `synthmix` command: the parallel runner behind `train-gans` (GPUs round-robin, CPU share,
+failures reported), and bad input answered with one `error:` line and exit status 2."""
 import os
+import subprocess
+import sys
+
+import pytest
 
 from synthmix.cli import main, run_parallel
 
@@ -19,3 +24,37 @@ def test_unknown_class_is_refused_before_any_work(tmp_path, monkeypatch, capsys)
     (tmp_path / "params.yaml").write_text("data:\n  classes: ['0', '1']\n")
     assert main(["train-gans", "--classes", "7"]) == 2
     assert "classes ['7'] are not in data.classes" in capsys.readouterr().err
+
+
+def synthmix(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "synthmix", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_version_and_python_dash_m(tmp_path):
+    from synthmix import __version__
+
+    out = synthmix(tmp_path, "--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"synthmix {__version__}"
+
+
+GOOD = "mix:\n  ratios: [25]\n  mode: add\n"
+
+
+@pytest.mark.parametrize("params,args,message", [
+    (None, ["sweep", "abc"], "error: sweep 'abc': ratio 'abc': each experiment is a comma-separated list"),
+    (None, [], "error: the following arguments are required: command"),
+    (None, ["sweep", "50", "--jobs", "0"], "error: --jobs 0: must be >= 1"),
+    (None, ["train-gans"], "error: params: params.yaml not found"),
+    ("gan: [unclosed\n", ["train-gans"], "error: params: params.yaml is not valid YAML at line 2, column 1"),
+    ("gan:\n  steps: -3\n", ["train-gans"], "error: params: gan.steps = -3: must be an int >= 1"),
+    (GOOD, ["sweep", "25", "100"], "error: sweep ratio 100 with mix.mode = 'add':"),
+    (GOOD, ["sweep", "10,x5"], "error: sweep '10,x5': ratio 'x5'"),
+])
+def test_bad_input_is_one_error_line_and_exit_status_2(tmp_path, params, args, message):
+    if params is not None:
+        (tmp_path / "params.yaml").write_text(params)
+    out = synthmix(tmp_path, *args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -20,12 +21,12 @@ pytestmark = pytest.mark.e2e
 TINY = {
     "data": {"classes": ["0", "1"], "per_class": 12, "val_per_class": 6},
     "gan": {"steps": 30, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10},
-    "generate": {"per_class": 24},
+    "generate": {"per_class": 40, "max_draws": 80},
     "judge": {"epochs": 10, "width": 8, "batch_size": 8},
     "classifier": {"epochs": 2, "width": 8, "batch_size": 16, "seeds": [0]},
-    "filter": {"threshold": 0.0},  # keep all: the tiny GANs are barely trained
+    "filter": {"mode": "threshold", "threshold": 0.0},  # keep all: the tiny GANs are barely trained
     "mix": {"ratios": [50]},
-    "robustness": {"levels": [0.0, 0.25, 0.85]},
+    "robustness": {"levels": [0.0, 0.25, 0.85], "max_images": 10},
     "quality": {"detector_epochs": 3},
     "runtime": {"threads": 1},
 }
@@ -61,16 +62,19 @@ def set_params(repo: Path, changes: dict) -> None:
 
 def make_repo(dest: Path, params: dict | None = None) -> Path:
     """A fresh git + dvc repository holding the project's tracked files and tiny params."""
-    files = run(["git", "ls-files", "-z"], ROOT).stdout.split("\0")
-    for name in filter(None, files):
-        src = ROOT / name
-        if src.is_file() and not name.startswith((".dvc/", "tests/")):
+    files = [f for f in run(["git", "ls-files", "-z"], ROOT).stdout.split("\0") if f and (ROOT / f).is_file()]
+    own_dvc = [f for f in files if f.startswith(".dvc/plots/")]      # the plot templates; the rest is dvc init's
+    for name in files:
+        if not name.startswith((".dvc/", "tests/")):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+            shutil.copy2(ROOT / name, dest / name)
     for leftover in ("dvc.lock",):
         (dest / leftover).unlink(missing_ok=True)
     run(["git", "init", "-q"], dest)
     dvc(dest, "init", "-q")
+    for name in own_dvc:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest / name)
     set_params(dest, params or TINY)
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-qm", "init"], dest)  # dvclive reads the git HEAD
@@ -86,9 +90,9 @@ def digest(path: Path) -> dict[str, str]:
 def repo(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("e2e"))
     first = repro(repo)
-    expected = {"download", "prepare", "train_judge", "refine", "filter", "train_classifier@real-0",
-                "train_classifier@augmented-0", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
-    expected |= {f"{s}@{c}" for s in ("train_gan", "generate") for c in ("0", "1")}
+    expected = {"download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real@0",
+                "train_augmented@0", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
+    expected |= {f"train_gan@{c}" for c in ("0", "1")}
     assert first == expected
     return repo
 
@@ -108,12 +112,19 @@ def test_outputs_exist_and_make_sense(repo):
     real = summary["variants"]["real"]
     assert 0.0 <= real["ece"] <= 1.0 and set(real["failure_level"]) == {
         "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"}
-    curve = (repo / "metrics/evaluate/robustness/real.tsv").read_text().splitlines()
-    assert curve[0].split("\t") == ["level", "gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"]
-    assert [row.split("\t")[0] for row in curve[1:]] == ["0.0", "0.25", "0.85"]
-    clean = {float(v) for v in curve[1].split("\t")[1:]}
-    accuracy = json.loads((repo / "metrics/evaluate/real.json").read_text())["accuracy"]
-    assert clean == {round(accuracy, 6)}  # level 0 is the clean test set
+    rows = [r.split("\t") for r in (repo / "metrics/plots/robustness.tsv").read_text().splitlines()]
+    assert rows[0] == ["level", "accuracy", "kind", "series"]
+    assert {r[2] for r in rows[1:]} == {"gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"}
+    assert {r[3] for r in rows[1:]} == {"real", "augmented", "synthetic", "mix_50"}
+    assert sorted({r[0] for r in rows[1:]}) == ["0.0", "0.25", "0.85"]
+    clean = {float(r[1]) for r in rows[1:] if r[0] == "0.0" and r[3] == "real"}
+    # level 0 is the clean robustness subset: a stratified sample of the test split (max_images)
+    subset = json.loads((repo / "data/robustness/meta.json").read_text())["indices"]
+    assert len(subset) == 10
+    predictions = np.array(json.loads((repo / "metrics/classifier/real/0/scores.json").read_text())["predictions"])
+    labels = np.load(repo / "data/prepared/test_labels.npy")
+    assert len(predictions) == len(labels)                       # clean metrics use the whole test split
+    assert clean == {round(float((predictions[subset] == labels[subset]).mean()), 6)}
     assert "## Robustness" in (repo / "metrics/report.md").read_text()
     quality = json.loads((repo / "metrics/quality.json").read_text())
     assert set(quality["per_class"]) == {"0", "1"}
@@ -129,11 +140,21 @@ def test_outputs_exist_and_make_sense(repo):
     assert "mix_50" in shown and "accuracy" in shown
     plots = json.loads(dvc(repo, "plots", "show", "--json").stdout)
     assert not plots.get("errors"), plots.get("errors")
-    names = set(plots["data"])
-    assert "metrics/accuracy_vs_ratio.tsv" in names and "metrics/gan/1/samples.png" in names
-    assert "metrics/gan/1/plots/metrics/loss_d.tsv" in names
+    names = list(plots["data"])
+    # the top-level plots come first, each overlaying every variant (or class) in one chart
+    top = ["test accuracy vs percent synthetic", "validation accuracy per epoch", "GAN checkpoint score per step",
+           "robustness to noise", "reliability diagram"]
+    assert names[:len(top)] == top
+    for name in top:
+        (chart,) = plots["data"][name]
+        values = chart["content"]["data"]["values"]
+        assert values and not any("<DVC_" in str(v) for v in chart["content"].values()), name
+    series = {v["series"] for v in plots["data"]["validation accuracy per epoch"][0]["content"]["data"]["values"]}
+    assert series == {"real", "augmented", "synthetic", "mix_50"}
+    classes = {v["series"] for v in plots["data"]["GAN checkpoint score per step"][0]["content"]["data"]["values"]}
+    assert classes == {"0", "1"}
+    assert "metrics/gan/1/samples.png" in names and "metrics/gan/1/plots/metrics/loss_d.tsv" in names
     assert "metrics/evaluate/confusion/mix_50.csv" in names
-    assert "metrics/evaluate/robustness/mix_50.tsv" in names
 
 
 def browser() -> str | None:
@@ -159,7 +180,7 @@ def test_html_report_renders_in_headless_chromium(repo, tmp_path):
         if os.environ.get("SYNTHMIX_REQUIRE_BROWSER"):
             pytest.fail("no Chromium found, and SYNTHMIX_REQUIRE_BROWSER is set (apt-get install chromium)")
         pytest.skip("no Chromium on PATH (apt-get install chromium); .ci/run installs it")
-    from synthmix.evaluate.html import SECTIONS
+    from synthmix.report.html import SECTIONS
 
     html = (repo / "metrics/report.html").read_text()
     # self-contained: no link or source outside the page except data: URIs
@@ -174,7 +195,7 @@ def test_html_report_renders_in_headless_chromium(repo, tmp_path):
     probe = dict(kv.split("=", 1) for kv in re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))
     n_classes = len(TINY["data"]["classes"])
     assert int(probe["images"]) == 2 * n_classes + 1 and probe["broken"] == "0"   # real + synthetic grids, saliency
-    assert int(probe["svg"]) == 1 + 6                                              # ratio chart, one per noise type
+    assert int(probe["svg"]) == 1 + 6 + 1                          # ratio chart, one per noise type, reliability
     assert probe["sections"].split(",") == list(SECTIONS)                          # every section, visible
     errors = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert not errors, errors
@@ -186,34 +207,52 @@ def test_second_repro_runs_nothing(repo):
 
 
 def test_same_inputs_and_seed_give_identical_bytes(repo):
-    targets = [repo / "data/prepared", repo / "data/synthetic/raw/1.npy", repo / "models/gan/1.pt",
-               repo / "models/classifier/real/0.pt", repo / "metrics/quality.json"]
+    targets = [repo / "data/prepared", repo / "data/synthetic", repo / "models/gan/1.pt", repo / "data/robustness",
+               repo / "models/classifier/real/0.pt", repo / "metrics/classifier/real/0/scores.json",
+               repo / "metrics/quality.json", repo / "metrics/evaluate"]
     before = {str(t): digest(t) for t in targets}
-    for stage in ("prepare", "train_gan@1", "generate@1", "train_classifier@real-0", "quality"):
+    for stage in ("prepare", "train_gan@1", "synthesize", "corrupt", "train_real@0", "quality", "evaluate"):
         assert repro(repo, "-f", "-s", stage) == {stage}
     after = {str(t): digest(t) for t in targets}
     assert before == after
     assert repro(repo) == set()
 
 
-def test_threshold_reruns_filter_and_after_but_no_gan(repo):
+def test_filter_change_reruns_synthesis_and_after_but_no_gan(repo):
+    # keep the most convincing half of 80 draws instead of the first 40: a different kept set
+    set_params(repo, {"filter": {"mode": "top", "fraction": 0.5}})
+    # refine (0 rounds: a byte-identical copy) re-runs because it reads the filter; the GANs do not
+    assert repro(repo) == {"refine", "synthesize", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
+
+
+def test_too_few_unique_synthetic_images_fail_naming_the_class(repo):
+    set_params(repo, {"filter": {"min_unique": 50}, "generate": {"per_class": 5, "max_draws": 10}})
+    out = dvc(repo, "repro", check=False)
+    assert out.returncode != 0
+    assert re.search(r"variant (synthetic|mix_50): class '0' has 5 unique synthetic images after filtering, fewer "
+                     r"than the 12 this variant needs", out.stderr + out.stdout)
+    assert "Traceback" not in out.stderr + out.stdout
+    set_params(repo, {"generate": {"per_class": 40, "max_draws": 80}})
+    repro(repo)                                          # back to the earlier params: everything runs again
+    assert "up to date" in dvc(repo, "status").stdout
+
+
+def test_new_ratio_trains_and_scores_only_that_classifier(repo):
     import json
 
-    # The tiny GANs are barely trained, so the judge is unsure of all of them; a threshold at the
-    # mean confidence keeps some and drops some, whatever the exact numbers on this machine.
-    confidences = [c["mean_confidence"] for c in json.loads((repo / "metrics/filter.json").read_text())["per_class"].values()]
-    threshold = round(sum(confidences) / len(confidences), 4)
-    set_params(repo, {"filter": {"threshold": threshold}})
-    # refine (0 rounds: a byte-identical copy) re-runs because it reads the threshold; the GANs and
-    # generate do not
-    assert repro(repo) == {"refine", "filter", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
-
-
-def test_new_ratio_runs_only_that_variant(repo):
+    scores = {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in ("real", "synthetic", "mix_50")}
     set_params(repo, {"mix": {"ratios": [50, 25]}})
+    # the new classifier is trained and scored in its own stage; the others' scores are reused
     assert repro(repo) == {"train_mix@25-0", "evaluate", "report"}
-    import json
+    assert scores == {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in scores}
+    assert (repo / "metrics/classifier/mix_25/0/scores.json").exists()
     assert "mix_25" in json.loads((repo / "metrics/summary.json").read_text())["variants"]
+
+
+def test_robustness_change_recorrupts_once_and_never_retrains_a_gan(repo):
+    # the corrupted sets are their own stage; each classifier stage scores on them
+    assert dry_run(repo, {"robustness": {"levels": [0.0, 0.5]}}) == {"corrupt"}
+    assert dry_run(repo, {"robustness": {"failure_fraction": 0.5}}) == {"evaluate"}
 
 
 def dry_run(repo: Path, changes: dict) -> set[str]:
@@ -235,7 +274,8 @@ def test_gan_param_reruns_gans_but_not_judge_or_real_classifiers(repo):
 
 def test_classifier_param_never_reruns_gans(repo):
     assert dry_run(repo, {"classifier": {"epochs": 3}}) == {
-        "train_classifier@real-0", "train_classifier@augmented-0", "train_synthetic@0", "train_mix@50-0", "train_mix@25-0"}
+        "train_real@0", "train_augmented@0", "train_synthetic@0", "train_mix@50-0", "train_mix@25-0"}
+    assert dry_run(repo, {"augment": {"rotation": 5.0}}) == {"train_augmented@0"}
     assert repro(repo) == set()
 
 
@@ -260,8 +300,8 @@ def test_new_seed_runs_only_that_seed_and_reports_mean_std_and_p(repo):
 
     set_params(repo, {"classifier": {"seeds": [0, 1]}})
     # the workspace holds the last experiment's mix.ratios = [75]
-    assert repro(repo) == {"train_classifier@real-1", "train_classifier@augmented-1", "train_synthetic@1",
-                           "train_mix@75-1", "evaluate", "report"}
+    assert repro(repo) == {"train_real@1", "train_augmented@1", "train_synthetic@1", "train_mix@75-1",
+                           "evaluate", "report"}
     mix = json.loads((repo / "metrics/evaluate/mix_75.json").read_text())
     runs = [mix["runs"][s]["accuracy"] for s in ("0", "1")]
     assert mix["accuracy"] == pytest.approx(sum(runs) / 2)

@@ -19,7 +19,7 @@ FOLDER = {
     "classifier": {"epochs": 8, "width": 8, "batch_size": 8, "seeds": [0]},
     "robustness": {"levels": [0.0, 0.5]},
     "quality": {"detector_epochs": 3},
-    "filter": {"threshold": 0.0},
+    "filter": {"mode": "threshold", "threshold": 0.0},
     "mix": {"ratios": [0, 50], "mode": "balance"},
     "runtime": {"threads": 1},
 }
@@ -30,13 +30,13 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     fakes.write_folder(repo / "images", classes=3, per_class=40, size=32)
     (repo / "images" / "class_b" / "Thumbs.db").write_bytes(b"\0\1")  # skipped, and recorded as such
     ran = repro(repo)
-    assert {"download", "prepare", "train_gan@class_a", "generate@class_c", "train_mix@0-0", "quality", "report"} <= ran
+    assert {"download", "prepare", "train_gan@class_a", "synthesize", "train_mix@0-0", "quality", "report"} <= ran
 
     meta = json.loads((repo / "data/prepared/meta.json").read_text())
     assert meta["image_shape"] == [32, 32, 3] and meta["classes"] == ["class_a", "class_b", "class_c"]
     assert meta["counts"]["train"] == {"class_a": 16, "class_b": 8, "class_c": 12}
     assert meta["notes"]["skipped"] == ["class_b/Thumbs.db"]
-    syn = np.load(repo / "data/synthetic/raw/class_b.npy")
+    syn = np.load(repo / "data/synthetic/filtered/class_b.npy")
     assert syn.shape == (24, 32, 32, 3) and syn.dtype == np.uint8
     counts = json.loads((repo / "metrics/classifier/mix_0/0/mix_counts.json").read_text())
     assert {c: v["real"] + v["synthetic"] for c, v in counts.items()} == {"class_a": 16, "class_b": 16, "class_c": 16}

@@ -6,15 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from synthmix.evaluate.quality import frechet_distance
+from synthmix.evaluate.frechet import frechet_distance
 from synthmix.gan.diffaugment import POLICIES, diff_augment, parse_policy
 from synthmix.gan.ema import EMA
 from synthmix.gan.losses import get_loss, gradient_penalty
 from synthmix.gan.select import choose
-from synthmix.gan.train import DivergenceError, train_gan, warm_up
+from synthmix.gan.train import DivergenceError, GanRun, train_gan, warm_up
 from synthmix.models.cnn import Cnn, CnnConfig
 from synthmix.models.gan import Generator, GanConfig
-from synthmix.params import GanParams, RefineParams
+from synthmix.judge import Judge
+from synthmix.params import FilterParams, GanParams, RefineParams
 from synthmix.synth.refine import refine_class
 
 P = GanParams(z_dim=8, g_width=4, d_width=4, steps=12, batch_size=8, log_every=4, eval_every=0,
@@ -40,11 +41,11 @@ def test_gradient_penalty_of_a_linear_critic():
 def test_wgan_gp_critic_has_no_batch_norm_and_trains():
     assert get_loss("wgan_gp").d_norm == "none" and not get_loss("wgan_gp").probabilities
     logged = []
-    res = train_gan(images(), replace(P, family="wgan_gp", n_critic=2), 0, torch.device("cpu"),
-                    log=lambda s, v: logged.append(v))
+    res = train_gan(images(), replace(P, family="wgan_gp", n_critic=2), 0,
+                    GanRun(torch.device("cpu"), log=lambda s, v: logged.append(v)))
     assert not any(isinstance(m, nn.BatchNorm2d) for m in res.D.modules())
     assert all(np.isfinite(list(v.values())).all() for v in logged) and len(logged) == 3
-    with pytest.raises(ValueError, match="unknown gan.family 'wgan'; valid: dcgan, wgan_gp"):
+    with pytest.raises(ValueError, match="unknown gan.family 'wgan'; valid: dcgan, hinge, wgan_gp"):
         get_loss("wgan")
 
 
@@ -87,7 +88,7 @@ def test_checkpoint_chooser_picks_the_minimum():
     def score(G):
         snapshots.append({k: v.clone() for k, v in G.state_dict().items()})
         return next(scripted)
-    res = train_gan(images(), replace(P, eval_every=4), 0, torch.device("cpu"), score=score)
+    res = train_gan(images(), replace(P, eval_every=4), 0, GanRun(torch.device("cpu"), score=score))
     assert res.info["scores"] == [[4, 5.0], [8, 2.0], [12, 4.0]]
     assert res.info["chosen_step"] == 8 and res.info["best_score"] == 2.0
     for k, v in res.G.state_dict().items():
@@ -97,9 +98,9 @@ def test_checkpoint_chooser_picks_the_minimum():
 def test_divergence_stops_naming_class_and_step_or_restores():
     tiny = replace(P, max_d_loss=1e-9)                          # every D loss "explodes"
     with pytest.raises(DivergenceError, match=r"class '7': GAN diverged at step 4"):
-        train_gan(images(), tiny, 0, torch.device("cpu"), name="class '7'")
-    res = train_gan(images(), replace(tiny, on_divergence="restore", eval_every=2), 0, torch.device("cpu"),
-                    score=lambda G: 1.0)
+        train_gan(images(), tiny, 0, GanRun(torch.device("cpu"), name="class '7'"))
+    res = train_gan(images(), replace(tiny, on_divergence="restore", eval_every=2), 0,
+                    GanRun(torch.device("cpu"), score=lambda G: 1.0))
     assert res.info["diverged_at"] == 4 and res.info["chosen_step"] == 2
 
 
@@ -124,14 +125,16 @@ def test_frechet_distance_known_answers():
 
 @pytest.mark.parametrize("threshold,expect_all", [(1.0, False), (0.0, True)])
 def test_refinement_threshold_one_keeps_nothing_zero_keeps_everything(threshold, expect_all):
-    res = train_gan(images(), P, 0, torch.device("cpu"))
+    res = train_gan(images(), P, 0, GanRun(torch.device("cpu")))
     ckpt = {"model": res.G.state_dict(), "discriminator": res.D.state_dict(), "config": res.cfg.__dict__}
     torch.manual_seed(0)
-    judge = Cnn(CnnConfig(1, 3, 4)).eval()
+    judge = Judge(Cnn(CnnConfig(1, 3, 4)).eval())
+    rule = FilterParams(mode="threshold", threshold=threshold)
     refined, rounds = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=2, samples=30, steps=4),
-                                   threshold, 0, torch.device("cpu"))
+                                   rule, threshold, 0, torch.device("cpu"))
     assert [r["kept"] for r in rounds] == ([30, 30] if expect_all else [0, 0])
     assert refined["refine_rounds"] == rounds
     assert not torch.equal(refined["model"]["net.0.weight"], ckpt["model"]["net.0.weight"])
-    same, none = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=0), threshold, 0, torch.device("cpu"))
+    same, none = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=0), rule, threshold, 0,
+                              torch.device("cpu"))
     assert same is ckpt and none == []

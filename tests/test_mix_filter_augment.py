@@ -4,9 +4,11 @@ import torch
 
 from synthmix.core.runtime import generator
 from synthmix.params import AugmentParams
-from synthmix.synth.filter import judge_confidence, keep_confident
-from synthmix.train.augment import augment_batch
-from synthmix.train.mix import mix_counts, mix_real_synthetic, synthetic_only
+from synthmix.classifier.augment import augment_batch
+from synthmix.judge import Judge
+from synthmix.mix import mix_counts, mix_real_synthetic, synthetic_only
+from synthmix.params import FilterParams
+from synthmix.synth.filter import keep_mask
 
 
 @pytest.mark.parametrize("n_real,ratio,mode,expected", [
@@ -19,8 +21,10 @@ def test_mix_counts(n_real, ratio, mode, expected):
 
 
 def test_mix_counts_rejects_impossible():
-    with pytest.raises(ValueError, match="cannot reach 100%"):
+    with pytest.raises(ValueError, match="can never reach 100% synthetic"):
         mix_counts(10, 100, "add")
+    with pytest.raises(ValueError, match="can never reach 100% synthetic"):
+        mix_counts(10, 100, "balance")
     with pytest.raises(ValueError, match="0..100"):
         mix_counts(10, 101, "replace")
 
@@ -53,9 +57,8 @@ def test_shortfall_repeats_synthetic_and_reports_it():
     images, labels, counts = mix_real_synthetic(real, syn, ["0", "1", "2"], 75, "add", seed=1)
     assert counts["0"] == {"real": 20, "synthetic": 60, "synthetic_wanted": 60, "synthetic_unique": 5}
     syn["2"] = syn["2"][:0]
-    with pytest.warns(UserWarning, match="class '2': no synthetic image"):
-        _, labels, counts = mix_real_synthetic(real, syn, ["0", "1", "2"], 50, "add", seed=1)
-    assert counts["2"]["synthetic"] == 0 and (labels == 2).sum() == 20
+    _, labels, counts = mix_real_synthetic(real, syn, ["0", "1", "2"], 50, "add", seed=1)
+    assert counts["2"]["synthetic"] == 0 and counts["2"]["synthetic_unique"] == 0 and (labels == 2).sum() == 20
 
 
 def test_synthetic_only_matches_real_size_and_is_deterministic():
@@ -77,16 +80,17 @@ class FixedJudge(torch.nn.Module):
         return self.logits[: len(x)]
 
 
-def test_filter_keeps_exactly_images_at_or_above_threshold():
+def test_threshold_filter_keeps_exactly_images_at_or_above_threshold():
     probs = np.array([[0.95, 0.05], [0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
-    judge = FixedJudge(np.log(probs))
+    judge = Judge(FixedJudge(np.log(probs)))                  # temperature 1: the probabilities as given
     images = np.zeros((4, 4, 4, 1), np.uint8)
-    conf = judge_confidence(judge, images, label=0, device="cpu")
-    np.testing.assert_allclose(conf, probs[:, 0], rtol=1e-5)
-    assert keep_confident(conf, 0.5).tolist() == [True, True, False, True]
-    assert keep_confident(conf, 0.91).tolist() == [True, False, False, False]
-    assert keep_confident(conf, 0.0).all()
-    assert judge_confidence(judge, images[:0], 0, "cpu").shape == (0,)
+    conf = judge.confidence(images, label=0, device="cpu")
+    np.testing.assert_allclose(conf, probs[:, 0], rtol=1e-6)
+    rule = lambda t: FilterParams(mode="threshold", threshold=t)  # noqa: E731
+    assert keep_mask(rule(0.5), conf, 0.5).tolist() == [True, True, False, True]
+    assert keep_mask(rule(0.91), conf, 0.91).tolist() == [True, False, False, False]
+    assert keep_mask(rule(0.0), conf, 0.0).all()
+    assert judge.confidence(images[:0], 0, "cpu").shape == (0,)
 
 
 def test_augmentation_keeps_shape_and_range_and_changes_images():

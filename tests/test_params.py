@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthmix.params import CnnParams, ParamsError, Params, load_params, parse_params, variant_names
+from synthmix.params import CnnParams, ParamsError, Params, load_params, parse_params
+from synthmix.variants import all_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,10 +64,17 @@ def test_unknown_section_is_rejected():
 
 def test_cross_field_rules():
     doc = with_change("mix", "ratios", [50, 100])
-    with pytest.raises(ParamsError, match="mix.ratios contains 100"):
+    with pytest.raises(ParamsError, match=r"mix.ratios\[1\] = 100 with mix.mode = 'add': .* can never reach 100%"):
+        parse_params(doc)
+    doc["mix"]["mode"] = "balance"
+    with pytest.raises(ParamsError, match="mix.ratios.1. = 100 with mix.mode = 'balance'"):
         parse_params(doc)
     doc["mix"]["mode"] = "replace"
     assert parse_params(doc).mix.ratios == [50, 100]
+    with pytest.raises(ParamsError, match=r"generate.max_draws = 100: must be >= generate.per_class \(200\)"):
+        parse_params(with_change("generate", "max_draws", 100))
+    with pytest.raises(ParamsError, match="filter.mode = 'absolute': must be one of 'relative', 'top', 'threshold'"):
+        parse_params(with_change("filter", "mode", "absolute"))
     with pytest.raises(ParamsError, match=r"data.per_class = .*missing \['9'\]"):
         parse_params(with_change("data", "per_class", {str(i): 10 for i in range(9)}))
     with pytest.raises(ParamsError, match=r"data.per_class.9 = 0: must be an int >= 1"):
@@ -86,7 +94,7 @@ def test_cross_field_rules():
 def test_integer_class_names_become_strings_and_variants_follow_ratios():
     p = parse_params(with_change("data", "classes", [0, 1, 2]))
     assert p.data.classes == ["0", "1", "2"]
-    assert variant_names(p.mix) == ["real", "augmented", "synthetic", "mix_25", "mix_50", "mix_75"]
+    assert [v.name for v in all_variants(p.mix.ratios)] == ["real", "augmented", "synthetic", "mix_25", "mix_50", "mix_75"]
 
 
 def test_bad_yaml_and_missing_file_are_clear(tmp_path):
@@ -102,16 +110,21 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path):
 # classifier stages get their seed in the command (adding a seed must not re-run the others), so
 # they read every classifier key but `seeds`
 TRAINING = [f"classifier.{f.name}" for f in dataclasses.fields(CnnParams)]
+FILTER_RULE = ["filter.mode", "filter.quantile", "filter.fraction", "filter.threshold"]
 STAGE_SECTIONS = {
-    "train_gan": ["gan", "runtime"], "generate": ["generate", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_judge": ["judge", "runtime"],
-    "filter": ["filter", "runtime.device", "runtime.threads", "runtime.deterministic"], "train_classifier": [*TRAINING, "augment", "runtime"],
-    "train_synthetic": [*TRAINING, "runtime"], "train_mix": [*TRAINING, "mix.mode", "runtime"],
+    "train_gan": ["gan", "runtime"], "train_judge": ["judge", "runtime"],
+    "synthesize": ["generate", *FILTER_RULE, "runtime.device", "runtime.threads", "runtime.deterministic"],
+    "corrupt": ["robustness.kinds", "robustness.levels", "robustness.max_images", "robustness.seed"],
+    "train_real": [*TRAINING, "runtime"], "train_augmented": [*TRAINING, "augment", "runtime"],
+    "train_synthetic": [*TRAINING, "filter.min_unique", "runtime"],
+    "train_mix": [*TRAINING, "mix.mode", "filter.min_unique", "runtime"],
     "download": ["data.name", "data.root", "data.mirror"],
-    "evaluate": ["robustness", "evaluate", "classifier.seeds", "mix.ratios", "runtime.device", "runtime.threads",
-                 "runtime.deterministic"],
-    "quality": ["quality", "runtime.device", "runtime.threads", "runtime.deterministic"],
+    "evaluate": ["robustness.failure_fraction", "evaluate", "classifier.seeds", "mix.ratios", "runtime.device",
+                 "runtime.threads", "runtime.deterministic"],
+    "quality": ["quality", "generate.per_class", "runtime.device", "runtime.threads", "runtime.deterministic"],
     "report": ["mix.ratios", "mix.mode", "evaluate.alpha"],
-    "refine": ["refine", "filter", "gan", "runtime.device", "runtime.threads", "runtime.deterministic", "runtime.amp"],
+    "refine": ["refine", *FILTER_RULE, "gan", "runtime.device", "runtime.threads", "runtime.deterministic",
+               "runtime.amp"],
     "prepare": ["data.classes", "data.per_class", "data.val_per_class", "data.test_fraction",
                 "data.image_size", "data.seed"],
 }
@@ -135,8 +148,9 @@ def test_dvc_yaml_declares_every_key_a_stage_reads(stage):
 def test_classifier_stages_take_the_seed_from_the_matrix_not_from_params():
     # declaring classifier.seeds would re-run every seed's classifier when one seed is added
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for name in ("train_classifier", "train_synthetic", "train_mix"):
+    for name in ("train_real", "train_augmented", "train_synthetic", "train_mix"):
         spec = stages[name].get("do") or stages[name]
         assert "classifier.seeds" not in spec["params"] and "--seed ${item" in spec["cmd"]
-    assert stages["train_classifier"]["matrix"]["seed"] == stages["train_mix"]["matrix"]["seed"] == "${classifier.seeds}"
-    assert stages["train_synthetic"]["foreach"] == "${classifier.seeds}"
+    assert stages["train_mix"]["matrix"]["seed"] == "${classifier.seeds}"
+    for name in ("train_real", "train_augmented", "train_synthetic"):
+        assert stages[name]["foreach"] == "${classifier.seeds}"

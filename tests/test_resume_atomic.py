@@ -10,7 +10,7 @@ import torch
 from synthmix.core import io, stage
 from synthmix.core.errors import DataError
 from synthmix.core.resume import Resume
-from synthmix.gan.train import train_gan
+from synthmix.gan.train import GanRun, train_gan
 from synthmix.params import GanParams
 
 P = GanParams(z_dim=8, g_width=4, d_width=4, steps=40, batch_size=8, log_every=5, checkpoint_every=10,
@@ -32,7 +32,7 @@ def _images():
 def test_resumed_training_equals_uninterrupted(tmp_path):
     torch.set_num_threads(1)
     logged_full = []
-    full = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)), score=score)
+    full = train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)), score=score))
 
     resume = Resume(tmp_path, "k", P.checkpoint_every)
     logged_a = []
@@ -42,12 +42,12 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
         if step == 25:
             raise Interrupt  # like a kill between checkpoints 20 and 30
     with pytest.raises(Interrupt):
-        train_gan(_images(), P, 3, torch.device("cpu"), log=crash_at_25, resume=resume, score=score)
+        train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=crash_at_25, resume=resume, score=score))
     assert torch.load(resume.path, weights_only=True)["step"] == 20
 
     logged_b = []
-    res = train_gan(_images(), P, 3, torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)), resume=resume,
-                    score=score)
+    res = train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)),
+                                            resume=resume, score=score))
     for (name, a), b in zip(full.G.state_dict().items(), res.G.state_dict().values()):
         assert torch.equal(a, b), name
     assert res.info == full.info and len(full.info["scores"]) == 4

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real
 from synthmix.evaluate.detect import detectability
-from synthmix.evaluate.html import SECTIONS, render_html
 from synthmix.evaluate.quality import manifold_metrics, sample_quality
-from synthmix.evaluate.report import summarize
-from synthmix.evaluate.runs import aggregate
-from synthmix.evaluate.saliency import gradient_saliency, heat
-from synthmix.evaluate.stats import mcnemar_test, mean_std, paired_t_test
-from synthmix.evaluate.svg import line_chart
+from synthmix.evaluate.saliency import overlay, smoothgrad
+from synthmix.evaluate.stats import holm, mcnemar_test, mean_std, paired_t_test
+from synthmix.report.html import SECTIONS, render_html
+from synthmix.report.summary import summarize
+from synthmix.report.svg import line_chart
 
 
 def test_paired_t_test_known_answers():
@@ -80,16 +80,27 @@ def test_detector_separates_different_images_and_not_identical_ones():
     assert detectability(dark(40), dark(3), dark(40), width=4, epochs=1, seed=0, device=dev) is None
 
 
-def test_saliency_finds_the_only_pixel_the_model_reads():
+def test_holm_adjustment_matches_a_hand_computed_example():
+    # p sorted: 0.01 (x4 = 0.04), 0.02 (x3 = 0.06), 0.03 (x2 = 0.06), 0.04 (x1 = 0.04 -> 0.06, monotone)
+    assert holm([0.03, 0.01, 0.04, 0.02]) == pytest.approx([0.06, 0.04, 0.06, 0.06])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])                        # capped at 1
+    assert holm([0.001]) == pytest.approx([0.001])                              # one test: unchanged
+
+
+def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
     class OnePixel(torch.nn.Module):
         def forward(self, x):                     # class score = 5 * pixel (2, 3) of channel 0
             return torch.stack([5 * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
 
     images = np.random.default_rng(0).integers(0, 256, (3, 6, 6, 1), dtype=np.uint8)
-    s = gradient_saliency(OnePixel(), images, np.array([0, 1, 0]), torch.device("cpu"))
+    s = smoothgrad(OnePixel(), images, np.array([0, 1, 0]), torch.device("cpu"), samples=4)
     assert s.shape == (3, 6, 6)
     assert (s[:, 2, 3] == 1.0).all() and s.sum() == 3.0
-    assert heat(np.array([[[0.0, 1.0]]])).tolist() == [[[[0, 0, 0], [255, 255, 255]]]]
+    o = overlay(images, s)
+    assert o.shape == (3, 6, 6, 3) and o.dtype == np.uint8
+    assert o[0, 2, 3].tolist() == [255, 255, 0]                                  # the salient pixel: yellow
+    grey = (images[0, 0, 0, 0] / 255 * 0.7 * 255).round()
+    assert o[0, 0, 0].tolist() == [grey] * 3                                     # elsewhere: the image, in grey
 
 
 def _run(acc_correct: np.ndarray, y: np.ndarray) -> dict:
@@ -97,54 +108,77 @@ def _run(acc_correct: np.ndarray, y: np.ndarray) -> dict:
     acc = float(acc_correct.mean())
     return {"accuracy": acc, "precision_macro": acc, "recall_macro": acc, "f1_macro": acc, "ece": 0.1,
             "per_class": {"a": {"f1": acc}, "b": {"f1": acc}}, "confusion_matrix": [[1, 0], [0, 1]],
-            "predictions": pred, "robustness": {"blur": {0.0: acc, 0.5: acc / 2}},
-            "synthetic_accuracy": {"overall": 0.9, "per_class": {"a": 0.9, "b": None}}}
+            "reliability": {"count": [0, 100], "confidence_sum": [0.0, 90.0], "correct_sum": [0.0, acc * 100]},
+            "predictions": pred.tolist(), "robustness": {"blur": {"0.0": acc, "0.5": acc / 2}}}
 
 
 def test_aggregate_over_seeds_gives_mean_std_and_p_values():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82, 84)]
-    same = aggregate("mix_50", [0, 1, 2], real, real, y, failure_fraction=0.8, alpha=0.05)
-    assert same["vs_real"]["paired_t_p"] == 1.0 and same["vs_real"]["mcnemar_p"] == 1.0
-    assert same["vs_real"]["significant"] is False
+    same = aggregate("mix_50", [0, 1, 2], real, failure_fraction=0.8)
+    vs = compare_with_real(real, real, y)
+    assert vs["paired_t_p"] == 1.0 and vs["mcnemar_p"] == 1.0
     assert same["accuracy"] == pytest.approx(0.82) and same["accuracy_std"] == pytest.approx(0.02)
     assert same["confusion_matrix"] == [[3, 0], [0, 3]]           # summed over seeds
+    assert same["reliability"]["count"] == [0, 300]               # pooled over seeds
     assert same["robustness"]["blur"] == {"0.0": pytest.approx(0.82), "0.5": pytest.approx(0.41)}
     assert same["failure_level"] == {"blur": 0.5}
-    assert same["synthetic_accuracy"]["per_class"] == {"a": pytest.approx(0.9), "b": None}
     better = [_run(np.arange(100) < n, y) for n in (95, 96, 98)]
-    m = aggregate("mix_50", [0, 1, 2], better, real, y, 0.8, 0.05)
-    assert m["vs_real"]["accuracy_diff"] == pytest.approx(0.1433333)
-    assert m["vs_real"]["p_value"] == m["vs_real"]["paired_t_p"] < 0.05 and m["vs_real"]["significant"]
-    single = aggregate("mix_50", [0], better[:1], real[:1], y, 0.8, 0.05)
-    assert single["vs_real"]["test"].startswith("McNemar") and single["vs_real"]["paired_t_p"] is None
-    assert single["vs_real"]["p_value"] == pytest.approx(2 * 0.5 ** 15)      # 15 discordant, all one way
-    assert "vs_real" not in aggregate("real", [0, 1, 2], real, real, y, 0.8, 0.05)
+    vs = compare_with_real(better, real, y)
+    assert vs["accuracy_diff"] == pytest.approx(0.1433333)
+    assert vs["p_value"] == vs["paired_t_p"] < 0.05
+    single = compare_with_real(better[:1], real[:1], y)
+    assert single["test"].startswith("McNemar") and single["paired_t_p"] is None
+    assert single["p_value"] == pytest.approx(2 * 0.5 ** 15)      # 15 discordant, all one way
+
+
+def test_holm_decides_the_verdict():
+    results = {"real": {}, "a": {"vs_real": {"p_value": 0.03}}, "b": {"vs_real": {"p_value": 0.01}},
+               "c": {"vs_real": {"p_value": 0.5}}}
+    add_holm(results, alpha=0.05)
+    assert results["b"]["vs_real"]["p_adjusted"] == pytest.approx(0.03) and results["b"]["vs_real"]["significant"]
+    # raw p = 0.03 would pass alone; after the correction (x2 = 0.06) it does not
+    assert results["a"]["vs_real"]["p_adjusted"] == pytest.approx(0.06) and not results["a"]["vs_real"]["significant"]
+    assert results["c"]["vs_real"]["correction"] == "Holm over 3 tests"
+
+
+def _filtering():
+    per_class = {c: {"kept": 5, "target": 5, "drawn": 10, "unique_drawn": 10, "acceptance": 0.5, "cut": 0.7,
+                     "mean_confidence": 0.8, "reached": True} for c in "ab"}
+    judge = {"temperature": 1.5, "val": {"ece_before": 0.2, "ece_after": 0.05}, "test": {}}
+    return {"mode": "relative", "kept": 10, "drawn": 20, "acceptance": 0.5, "target_per_class": 5,
+            "max_draws": 50, "judge": judge, "per_class": per_class}
 
 
 def test_html_report_has_every_section_and_embeds_its_images():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82)]
-    results = {v: aggregate(v, [0, 1], real, real, y, 0.8, 0.05) for v in ("real", "augmented", "synthetic", "mix_50")}
-    q = {"fid": 1.0, "kid": 0.1, "precision": 0.5, "recall": 0.5, "density": 0.9, "coverage": 0.6,
+    results = {v: aggregate(v, [0, 1], real, 0.8) for v in ("real", "augmented", "synthetic", "mix_50")}
+    for v in ("augmented", "synthetic", "mix_50"):
+        results[v]["vs_real"] = compare_with_real(real, real, y)
+    add_holm(results, 0.05)
+    counts = {c: {"real": 0, "synthetic": 50, "synthetic_wanted": 50, "synthetic_unique": 50} for c in "ab"}
+    results["synthetic"]["synthetic_counts"] = counts
+    q = {"fid": 1.0, "kid": 0.1, "kid_std": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.9, "coverage": 0.6,
          "n_real": 10, "n_synthetic": 10}
     quality = {"overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
                "inception_score": {"real_test": 1.9, "filtered": 1.7},
                "per_class": {c: {"filtered": q, "raw": None, "real_train": q, "detectability": {"accuracy": 0.7}}
                              for c in ("a", "b")}}
-    filtering = {"threshold": 0.9, "kept": 5, "generated": 10, "acceptance": 0.5,
-                 "per_class": {c: {"kept": 5, "generated": 10, "acceptance": 0.5, "mean_confidence": 0.8} for c in "ab"}}
-    summary = summarize(results, filtering, quality)
+    summary = summarize(results, _filtering(), quality)
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
+    assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
+    assert summary["judge"] == {"temperature": 1.5, "ece_before": 0.2, "ece_after": 0.05}
     png = b"\x89PNG fake"
-    html = render_html(summary, results, quality, filtering, ["a", "b"], {"a": (png, png), "b": (png, None)},
+    html = render_html(summary, results, quality, _filtering(), ["a", "b"], {"a": (png, png), "b": (png, None)},
                        (png, {"per_class": 2, "seed": 0, "columns": ["image", "real", "mix_50"]}), "add", 0.05)
     for key in SECTIONS:
         assert f'<section id="{key}">' in html
     srcs = re.findall(r'src="([^"]*)"', html)
     assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
     assert "not significant" in html and "no synthetic image kept" in html and "filtered 1.700" in html
-    assert html.count("<svg") == 2                     # accuracy vs ratio, one robustness chart (blur)
+    assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
+    assert html.count("<svg") == 3                     # accuracy vs ratio, one robustness chart (blur), reliability
 
 
 def test_line_chart_draws_error_bars_and_escapes_names():

@@ -104,8 +104,9 @@ def run_parallel(targets: list[str], jobs: int, gpus: list[str], log_dir: Path, 
                 continue
             job.returncode = code
             done[job.target] = job
+            finished = sum(j.returncode is not None for j in done.values())
             print(f"[{job.target}] {'done' if code == 0 else f'FAILED ({code}), see {job.log}'} "
-                  f"in {job.seconds:.1f} s", flush=True)
+                  f"in {job.seconds:.1f} s ({finished}/{len(targets)} finished)", flush=True)
     return done
 
 
@@ -127,12 +128,11 @@ def train_gans(args: argparse.Namespace) -> int:
     log_dir = Path(args.log_dir)
     jobs = run_parallel([f"train_gan@{c}" for c in classes], args.jobs, gpus, log_dir)
     if args.generate:
-        # generate@<class> reads the refined generator: refine (one stage, all classes) must run
-        # between the two parallel passes, once every GAN is done
-        if not any(j.returncode for j in jobs.values()) and dvc("repro", "-s", "refine").returncode == 0:
-            jobs |= run_parallel([f"generate@{c}" for c in classes], args.jobs, gpus, log_dir)
-        else:
-            print("error: not running generate: a GAN stage or refine failed", file=sys.stderr)
+        # synthesize reads the refined generators: refine (one stage, all classes) runs once every
+        # GAN is done, then synthesize (one stage: generation is cheap next to training)
+        if any(j.returncode for j in jobs.values()) or dvc("repro", "-s", "refine").returncode != 0 \
+                or dvc("repro", "-s", "synthesize").returncode != 0:
+            print("error: not synthesizing: a GAN stage, refine or synthesize failed", file=sys.stderr)
             return 1
     failed = sorted(t for t, j in jobs.items() if j.returncode != 0)
     print(f"{len(jobs) - len(failed)}/{len(jobs)} stages done in {time.monotonic() - t0:.1f} s with "
@@ -140,52 +140,110 @@ def train_gans(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def parse_ratio_settings(settings: list[str]) -> list[list[int]]:
+    """'10,25' '50' -> [[10, 25], [50]]; anything but integer percents raises ValueError naming it."""
+    out = []
+    for setting in settings:
+        items = [r.strip() for r in setting.split(",") if r.strip()]
+        bad = [r for r in items if not r.isdigit() or int(r) > 100]
+        if bad or not items:
+            raise ValueError(f"sweep {setting!r}: {'ratio ' + repr(bad[0]) if bad else 'no ratio'}: each experiment "
+                             "is a comma-separated list of integer percents 0..100, e.g. 25 or 10,50")
+        out.append([int(r) for r in items])
+    return out
+
+
+def queue_counts(status: str) -> dict[str, int]:
+    """How many experiments `dvc queue status` lists in each state (Queued, Running, Success, Failed)."""
+    states = ("Queued", "Running", "Success", "Failed")
+    return {s: sum(1 for line in status.splitlines() if f" {s}" in line or line.startswith(s)) for s in states}
+
+
 def sweep(args: argparse.Namespace) -> int:
+    from synthmix.core.progress import progress
+    from synthmix.params import load_params
+
+    from synthmix.variants import check_ratio
+
+    settings = parse_ratio_settings(args.ratios)       # bad input fails before any work
+    mode = load_params().mix.mode
+    for ratio in sorted({r for ratios in settings for r in ratios}):
+        try:
+            check_ratio(ratio, mode)
+        except ValueError as e:
+            raise ValueError(f"sweep ratio {ratio} with mix.mode = {mode!r}: {e}") from None
     # The pitfall: queued experiments run in temporary copies of the repository, each starting from
     # the committed dvc.lock plus the workspace changes. Upstream stages that are not reproduced
     # (and cached) before queueing are reproduced by every experiment, N times over. So: repro once.
     if not args.skip_upstream and dvc("repro").returncode != 0:
         return 1
-    for setting in args.ratios:
-        ratios = [int(r) for r in setting.split(",") if r.strip()]
-        value = "[" + ",".join(map(str, ratios)) + "]"
-        cmd = ["exp", "run", "--queue", "-S", f"mix.ratios={value}"]
+    for ratios in settings:
+        cmd = ["exp", "run", "--queue", "-S", "mix.ratios=[" + ",".join(map(str, ratios)) + "]"]
         if args.name_prefix:
             cmd += ["-n", f"{args.name_prefix}-{'-'.join(map(str, ratios))}"]
         if dvc(*cmd).returncode != 0:
             return 1
     if dvc("queue", "start", "-j", str(args.jobs)).returncode != 0:
         return 1
-    while True:  # wait for the queue to drain
-        time.sleep(2)
+    bar = progress(total=len(settings), desc="experiments", unit="exp")
+    while True:  # wait for the queue to drain, showing what is done
+        time.sleep(args.poll)
         status = dvc("queue", "status", capture=True).stdout
-        if not any(word in status for word in ("Queued", "Running")):
+        counts = queue_counts(status)
+        bar.update(counts["Success"] + counts["Failed"] - bar.n)
+        bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
+        if not counts["Queued"] and not counts["Running"]:
             break
+    bar.close()
     dvc("queue", "stop")
     print(status)
-    failed = "Failed" in status
     dvc("exp", "show", "--only-changed", "--md")
-    return 1 if failed else 0
+    return 1 if queue_counts(status)["Failed"] else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="synthmix", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one `error: ...` line and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    from synthmix import __version__
+
+    ap = Parser(prog="synthmix", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"synthmix {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=Parser)
     t = sub.add_parser("train-gans", help="train the per-class GANs in parallel")
     t.add_argument("--jobs", "-j", type=int, default=2, help="stages at once (default 2)")
     t.add_argument("--classes", nargs="*", help="only these classes (default: data.classes)")
-    t.add_argument("--generate", action="store_true", help="then run refine and generate@<class> (also in parallel)")
+    t.add_argument("--generate", action="store_true", help="then run refine and synthesize")
     t.add_argument("--log-dir", default=".synthmix/logs", help="one log file per stage")
     s = sub.add_parser("sweep", help="queue mix.ratios experiments and run them in parallel")
     s.add_argument("ratios", nargs="+", help="one experiment per argument: comma-separated percents, e.g. 10,25 50")
     s.add_argument("--jobs", "-j", type=int, default=2)
     s.add_argument("--name-prefix", default="ratios", help="experiment names: <prefix>-<ratios>")
     s.add_argument("--skip-upstream", action="store_true", help="do not run `dvc repro` first")
+    s.add_argument("--poll", type=float, default=2.0, help="seconds between queue status checks")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    from synthmix.core.errors import DataError
+    from synthmix.params import ParamsError
+
+    ap = build_parser()
     args = ap.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
-        ap.error("--jobs must be >= 1")
-    return {"train-gans": train_gans, "sweep": sweep}[args.command](args)
+        ap.error(f"--jobs {args.jobs}: must be >= 1")
+    try:
+        return {"train-gans": train_gans, "sweep": sweep}[args.command](args)
+    except (ParamsError, DataError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from synthmix.models.sizes import factor_size
+from synthmix.variants import check_ratio
 
 
 class ParamsError(ValueError):
@@ -36,8 +37,9 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
     return field(default=default, metadata=meta)
 
 
-DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
-GAN_FAMILIES = ("dcgan", "wgan_gp")
+DATASETS = ("digits", "mnist_sample", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
+GAN_FAMILIES = ("dcgan", "hinge", "wgan_gp")
+FILTER_MODES = ("relative", "top", "threshold")
 DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
 ON_DIVERGENCE = ("stop", "restore")
 DEVICES = ("auto", "cpu", "cuda")
@@ -83,6 +85,7 @@ class GanParams:
                           "images in D and G steps, comma-separated from color, translation, cutout; '' = off")
     ema_decay: float = _f(0.99, lo=0.0, hi=1.0, hi_open=True,
                           doc="EMA of generator weights used for sampling; 0 = off (use the raw weights)")
+    lecam: float = _f(0.0, lo=0.0, doc="LeCam regularisation weight in the D loss (Tseng et al., 2021); 0 = off")
     warmup_steps: int = _f(0, lo=0, doc="generator warm-up steps matching the judge's feature statistics "
                            "of the real class before adversarial training")
     eval_every: int = _f(50, lo=0, doc="score a snapshot every N steps (Fréchet distance in the judge's "
@@ -99,20 +102,34 @@ class GanParams:
 
 @dataclass(frozen=True)
 class GenerateParams:
-    per_class: int = _f(200, lo=1, doc="synthetic images generated per class")
+    per_class: int = _f(200, lo=1, doc="synthetic images per class that must pass the filter: each class's "
+                        "generator is drawn from until this many are kept (or generate.max_draws is reached)")
+    max_draws: int = _f(2000, lo=1, doc="cap on the images drawn per class while filling generate.per_class")
     seed: int = _f(0, lo=0)
 
 
 @dataclass(frozen=True)
 class FilterParams:
+    mode: str = _f("relative", choices=FILTER_MODES,
+                   doc="relative: keep an image whose judge probability of its class is at least the "
+                       "filter.quantile of that probability over the class's real validation images; "
+                       "top: keep the filter.fraction most convincing draws of each class; "
+                       "threshold: keep an image whose (calibrated) probability is >= filter.threshold")
+    quantile: float = _f(0.5, lo=0.0, hi=1.0, doc="relative mode: the quantile of the real validation "
+                         "images' probabilities a synthetic image must reach")
+    fraction: float = _f(0.5, lo=0.0, hi=1.0, lo_open=True, doc="top mode: the share of each class's draws kept")
     threshold: float = _f(0.9, lo=0.0, hi=1.0,
-                          doc="keep a synthetic image when the judge's probability of its intended class is >= this")
+                          doc="threshold mode: keep a synthetic image when the judge's calibrated probability "
+                              "of its intended class is >= this")
+    min_unique: int = _f(50, lo=1, doc="a classifier variant whose training set holds fewer unique synthetic "
+                         "images of a class than this (or than it asks for, when fewer) fails instead of "
+                         "training on a handful of images repeated")
 
 
 @dataclass(frozen=True)
 class RefineParams:
     rounds: int = _f(0, lo=0, doc="classifier-guided refinement rounds; 0 = off (costs nothing)")
-    samples: int = _f(200, lo=1, doc="images generated per round, filtered by the judge at filter.threshold")
+    samples: int = _f(200, lo=1, doc="images generated per round, kept by the filter rule (filter.*)")
     steps: int = _f(100, lo=1, doc="GAN fine-tuning steps per round on real + kept images")
     seed: int = _f(0, lo=0)
 
@@ -161,6 +178,8 @@ class RobustnessParams:
                           doc="noise types applied to the real test images")
     levels: list[float] = _f([0.0, 0.1, 0.25, 0.5, 0.85], item_lo=0.0, item_hi=1.0,
                              doc="fractions of each type's range; accuracy is reported at each")
+    max_images: int = _f(2000, lo=1, doc="the corrupted sets are made from a stratified, seeded subset of the "
+                         "test split of at most this many images (clean metrics use the whole test split)")
     failure_fraction: float = _f(0.8, lo=0.0, hi=1.0, lo_open=True,
                                  doc="a classifier fails at the lowest level where accuracy < this x clean accuracy")
     seed: int = _f(0, lo=0)
@@ -312,10 +331,11 @@ def _check_combination(p: Params) -> None:
                               "'/', '\\' or '@'")
     if len(p.data.classes) < 2:
         raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
-    if p.mix.mode in ("add", "balance") and 100 in p.mix.ratios:
-        raise ParamsError(f"params: mix.ratios contains 100 with mix.mode = {p.mix.mode!r}: adding synthetic images "
-                          "to every real one can never reach 100%; use ratios below 100 (the `synthetic` "
-                          "variant is the synthetic-only classifier) or mix.mode = 'replace'")
+    for i, ratio in enumerate(p.mix.ratios):
+        try:
+            check_ratio(ratio, p.mix.mode)
+        except ValueError as e:
+            raise ParamsError(f"params: mix.ratios[{i}] = {ratio} with mix.mode = {p.mix.mode!r}: {e}") from None
     try:
         factor_size(p.data.image_size)
     except ValueError as e:
@@ -331,6 +351,9 @@ def _check_combination(p: Params) -> None:
     if bad:
         raise ParamsError(f"params: gan.diffaugment = {p.gan.diffaugment!r}: unknown policy {bad[0]!r}; must be "
                           f"'' or a comma-separated list of {', '.join(DIFFAUGMENT_POLICIES)}")
+    if p.generate.max_draws < p.generate.per_class:
+        raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
+                          f"({p.generate.per_class}), the number of images each class must keep")
     if p.gan.warmup_steps and p.gan.steps < 1:
         raise ParamsError("params: gan.warmup_steps needs gan.steps >= 1")
     if p.data.name == "folder" and not p.data.root:
@@ -369,10 +392,9 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ParamsError(f"params: {path} is not valid YAML: {e}") from None
+        # one line: where, and what the parser expected
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise ParamsError(f"params: {path} is not valid YAML{where}: {what}") from None
     return parse_params(doc)
-
-
-def variant_names(mix: MixParams) -> list[str]:
-    """Every classifier variant in report order: baselines, then one per mix ratio."""
-    return ["real", "augmented", "synthetic"] + [f"mix_{r}" for r in mix.ratios]

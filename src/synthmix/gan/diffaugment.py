@@ -73,3 +73,11 @@ def diff_augment(x: torch.Tensor, policy: list[str], gen: torch.Generator) -> to
     for name in policy:
         x = POLICIES[name](x, gen)
     return x.contiguous(memory_format=torch.channels_last) if policy else x
+
+
+def augmenter(policy: str, gen: torch.Generator) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x -> DiffAugment(x) with the policies named in `policy`, drawing from `gen`; '' is the identity."""
+    names = parse_policy(policy)
+    if not names:
+        return lambda x: x
+    return lambda x: diff_augment(x, names, gen)

@@ -36,6 +36,12 @@ class EMA:
         for s, b in zip(self.shadow.buffers(), model.buffers()):
             s.copy_(b)
 
+    def state_dict(self) -> dict:
+        return self.shadow.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.shadow.load_state_dict(state)
+
     @torch.no_grad()
     def recalibrate(self, z_batches: list[torch.Tensor]) -> None:
         """Recompute the shadow's batch-norm running statistics from its own activations."""
@@ -52,3 +58,26 @@ class EMA:
         self.shadow.eval()
         for m, momentum in zip(norms, saved):
             m.momentum = momentum
+
+
+class IdentityEMA:
+    """The EMA interface when averaging is off (decay 0): the shadow is the live model itself."""
+
+    def __init__(self, model: nn.Module):
+        self.shadow = model
+
+    def update(self, model: nn.Module, step: int | None = None) -> None:
+        pass
+
+    def recalibrate(self, z_batches: list[torch.Tensor]) -> None:
+        pass                         # the live model's batch-norm statistics are its own
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+def make_ema(model: nn.Module, decay: float) -> EMA | IdentityEMA:
+    return EMA(model, decay) if decay > 0 else IdentityEMA(model)

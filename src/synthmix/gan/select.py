@@ -1,32 +1,14 @@
-"""Automatic checkpoint choice: score generator snapshots by the Fréchet distance between the judge's
-features of generated and real images of the class, and keep the lowest."""
+"""Automatic checkpoint choice: generator snapshots are scored during training (lower is better; the
+pipeline's score is the Fréchet distance, in the judge's feature space, between the snapshot's
+samples and the class's real images) and the best one is kept."""
 from __future__ import annotations
 
-import numpy as np
+import math
+from typing import Callable
+
 import torch
 
-from synthmix.core.images import to_model
-from synthmix.evaluate.quality import frechet_distance
-from synthmix.gan.train import sample
-from synthmix.models.cnn import Cnn
-
-
-@torch.no_grad()
-def embed(judge: Cnn, images: np.ndarray, device: torch.device, batch_size: int = 1024) -> np.ndarray:
-    """The judge's penultimate features (N, d) of uint8 (N, H, W, C) images."""
-    judge.eval()
-    x = to_model(images, device)
-    # an empty set still gives (0, d): one pass over the empty slice
-    return torch.cat([judge.embed(x[i:i + batch_size]) for i in range(0, max(len(x), 1), batch_size)]).double().cpu().numpy()
-
-
-def fid_scorer(judge: Cnn, real_images: np.ndarray, n_samples: int, seed: int, device: torch.device):
-    """score(G) -> Fréchet distance of n_samples images of G (fixed latents) to the real images."""
-    real = embed(judge, real_images, device)
-
-    def score(G) -> float:
-        return frechet_distance(real, embed(judge, sample(G, n_samples, seed, device), device))
-    return score
+ScoreFn = Callable[[torch.nn.Module], float]
 
 
 def choose(scores: list[list[float]]) -> tuple[int, float]:
@@ -35,3 +17,33 @@ def choose(scores: list[list[float]]) -> tuple[int, float]:
         raise ValueError("no scored snapshots to choose from")
     step, value = min(scores, key=lambda s: (s[1], s[0]))
     return int(step), float(value)
+
+
+class SnapshotSelector:
+    """Scores the sampled generator when asked and keeps a copy of the best weights so far."""
+
+    def __init__(self, score: ScoreFn | None):
+        self.score = score
+        self.scores: list[list[float]] = []          # [step, score] rows, the checkpoint-score curve
+        self.best: dict = {"score": math.inf, "step": 0, "state": None}
+
+    def consider(self, step: int, model: torch.nn.Module) -> None:
+        if self.score is None:
+            return
+        was_training = model.training
+        value = float(self.score(model))
+        model.train(was_training)                    # sampling switched it to eval mode
+        self.scores.append([step, value])
+        if value < self.best["score"]:
+            self.best = {"score": value, "step": step,
+                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+
+    @property
+    def has_best(self) -> bool:
+        return self.best["state"] is not None
+
+    def state_dict(self) -> dict:
+        return {"scores": self.scores, "best": self.best}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.scores, self.best = state["scores"], state["best"]

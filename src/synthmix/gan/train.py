@@ -1,4 +1,15 @@
-"""Train one class's GAN on that class's real images, all in memory, batches by index slicing."""
+"""Train one class's GAN on that class's real images, all in memory, batches by index slicing.
+
+One training step, in the order it runs (`train_gan`):
+  (1) D step, `gan.n_critic` times: D sees augmented real images and augmented fakes, the fakes
+      detached so that this step gives G no gradient; the loss is the family's D loss plus the
+      gradient penalty (wgan_gp) and the LeCam term (gan.lecam > 0).
+  (2) G step: the same fakes through the just-updated D, the family's G loss.
+Then the EMA of G's weights (the identity when gan.ema_decay is 0) is updated; it is what is
+sampled, scored and saved. Every `gan.eval_every` steps a `SnapshotSelector` scores it and keeps
+the best snapshot. `GanTraining` holds everything a step changes and saves and restores itself,
+so a killed run resumes to the same bytes as an uninterrupted one.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,17 +20,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from synthmix.core.images import to_model, to_uint8
+from synthmix.core.images import to_model
+from synthmix.core.progress import progress
 from synthmix.core.resume import Resume
 from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
-from synthmix.gan.diffaugment import diff_augment, parse_policy
-from synthmix.gan.ema import EMA
-from synthmix.gan.losses import get_loss, gradient_penalty
+from synthmix.gan.diffaugment import augmenter
+from synthmix.gan.ema import make_ema
+from synthmix.gan.losses import GanLoss, LeCam, get_loss, gradient_penalty
+from synthmix.gan.select import ScoreFn, SnapshotSelector
 from synthmix.models.gan import Discriminator, GanConfig, Generator
 from synthmix.params import GanParams
 
 LogFn = Callable[[int, dict[str, float]], None]
+FeatureFn = Callable[[torch.Tensor], torch.Tensor]
 logger = logging.getLogger(__name__)
 
 
@@ -31,7 +45,7 @@ def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
 class IndexSampler:
     """Endless index batches: a fresh permutation each epoch, sliced; the last short slice is dropped.
 
-    Its position can be saved and restored, so a resumed run draws exactly the batches an
+    Its position is saved and restored, so a resumed run draws exactly the batches an
     uninterrupted run would have drawn.
     """
 
@@ -62,6 +76,20 @@ class DivergenceError(RuntimeError):
 
 
 @dataclass
+class GanRun:
+    """Where a training runs and what it reports to: everything but the data and the params."""
+    device: torch.device
+    amp: bool = False                   # bf16 autocast (CUDA only)
+    compile: bool = False               # torch.compile the models for training
+    log: LogFn | None = None            # log(step, {"loss_d", "loss_g", "d_real", "d_fake"})
+    resume: Resume | None = None        # periodic full state, and the state to continue from
+    score: ScoreFn | None = None        # lower is better: chooses the snapshot that is returned
+    features: FeatureFn | None = None   # the judge's embedding, for gan.warmup_steps
+    init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (refinement)
+    name: str = ""                      # for messages, e.g. "class '3'"
+
+
+@dataclass
 class GanResult:
     G: Generator            # the model to sample from: the chosen snapshot (EMA weights when on)
     D: Discriminator        # the discriminator at the end of training (for refinement)
@@ -69,12 +97,60 @@ class GanResult:
     info: dict              # chosen_step, best_score, scores [[step, score]], diverged_at
 
 
-ScoreFn = Callable[[Generator], float]        # lower is better (Fréchet distance)
-FeatureFn = Callable[[torch.Tensor], torch.Tensor]
+class GanTraining:
+    """Models, optimisers, random stream, batch position, EMA, LeCam anchors, loss sums, history and
+    the snapshot selector: what one run changes, saved and restored as one dict."""
 
+    def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, run: GanRun):
+        device = run.device
+        torch.manual_seed(seed)  # module initialisation
+        # channels_last + fused Adam: faster steps on CPU (benchmarks/gan_throughput.py)
+        self.G = Generator(cfg).to(device, memory_format=torch.channels_last)
+        self.D = Discriminator(cfg).to(device, memory_format=torch.channels_last)
+        if run.init is not None:
+            self.G.load_state_dict(run.init["G"])
+            self.D.load_state_dict(run.init["D"])
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2), fused=True)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2), fused=True)
+        self.gen = make_generator(seed, device)
+        self.sampler = IndexSampler(n, min(p.batch_size, n), self.gen, device)
+        self.ema = make_ema(self.G, 0.0)        # replaced by `start_ema` once warm-up is done
+        self.lecam = LeCam() if p.lecam > 0 else None
+        # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
+        self.sums = torch.zeros(4, device=device)
+        self.history: list = []                 # [step, values] rows, replayed to the logger on resume
+        self.selector = SnapshotSelector(run.score)
+        self.step = 0
 
-def _snapshot(model: torch.nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    def start_ema(self, decay: float) -> None:
+        self.ema = make_ema(self.G, decay)
+
+    def state_dict(self) -> dict:
+        return {"step": self.step, "G": self.G.state_dict(), "D": self.D.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "gen": self.gen.get_state(),
+                "sampler": self.sampler.state_dict(), "sums": self.sums.cpu(), "history": self.history,
+                "selector": self.selector.state_dict(), "ema": self.ema.state_dict(),
+                "lecam": self.lecam.state_dict() if self.lecam is not None else {}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.ema.load_state_dict(state["ema"])
+        if self.lecam is not None:
+            self.lecam.load_state_dict(state["lecam"])
+        self.gen.set_state(state["gen"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.sums = state["sums"].to(self.sums.device)
+        self.step, self.history = int(state["step"]), state["history"]
+        self.selector.load_state_dict(state["selector"])
+
+    def recalibrate(self, seed: int, step: int) -> None:
+        """Batch-norm statistics for the averaged weights, from latents of their own random stream
+        (so the training stream, and a resumed run, are unaffected)."""
+        g = make_generator(seed + 7919 * step, self.sums.device)
+        self.ema.recalibrate([torch.randn(64, self.G.z_dim, generator=g, device=self.sums.device) for _ in range(4)])
 
 
 def warm_up(G: Generator, opt: torch.optim.Optimizer, x: torch.Tensor, features: FeatureFn, steps: int,
@@ -99,171 +175,124 @@ def warm_up(G: Generator, opt: torch.optim.Optimizer, x: torch.Tensor, features:
     return torch.stack(losses).tolist() if losses else []
 
 
-def train_gan(images: np.ndarray, p: GanParams, seed: int, device: torch.device,
-              log: LogFn | None = None, resume: Resume | None = None, amp: bool = False,
-              compile: bool = False, score: ScoreFn | None = None, features: FeatureFn | None = None,
-              init: dict | None = None, name: str = "") -> GanResult:
-    """Train a GAN on uint8 (N, H, W, C) images of one class.
+def discriminator_step(t: GanTraining, x: torch.Tensor, loss: GanLoss, augment, p: GanParams,
+                       G_run, D_run, amp: bool) -> tuple[torch.Tensor, ...]:
+    """(1) update D: minimise loss.d on augmented real and fake images. The fakes are detached:
+    this step moves D only. Returns (fake, loss_d, real_out, fake_out); G's step reuses `fake`."""
+    real = x[t.sampler.next()]                                       # (B, C, S, S) in [-1, 1]
+    z = torch.randn(len(real), p.z_dim, generator=t.gen, device=x.device)
+    with autocast(x.device, amp):
+        fake = G_run(z)                                              # (B, C, S, S)
+        real_in, fake_in = augment(real), augment(fake.detach())
+        real_out, fake_out = D_run(real_in).float(), D_run(fake_in).float()   # (B,) logits or scores
+        loss_d = loss.d(real_out, fake_out)
+        if loss.gradient_penalty and p.gp_lambda > 0:
+            loss_d = loss_d + p.gp_lambda * gradient_penalty(D_run, real_in, fake_in, t.gen)
+        if t.lecam is not None:
+            loss_d = loss_d + p.lecam * t.lecam(real_out, fake_out)
+    t.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    t.opt_d.step()
+    return fake, loss_d, real_out, fake_out
 
-    - `p.family` picks the loss (and D's normalisation); `p.diffaugment` augments every image D sees;
-      `p.ema_decay` keeps an EMA of G's weights, which is what is sampled and scored.
-    - `score(G)` (lower is better) is called every `p.eval_every` steps and at the end; the best
-      snapshot is returned. Without it, the last one is.
-    - `features` (the judge's embedding) drives `p.warmup_steps` of generator warm-up.
-    - `init` ({"G": ..., "D": ...} state dicts) continues from trained weights (refinement).
-    - `resume`: the full state is saved every `resume.every` steps and a run continues from it, to
-      the same result as an uninterrupted run.
-    - divergence (NaN/inf, or |D loss| > p.max_d_loss at a log step): `p.on_divergence` = "stop"
-      raises DivergenceError naming `name` and the step; "restore" ends training with the best
-      snapshot so far.
+
+def generator_step(t: GanTraining, fake: torch.Tensor, loss: GanLoss, augment, D_run, amp: bool) -> torch.Tensor:
+    """(2) update G through the just-updated D: loss.g of D's output on the (augmented) fakes;
+    non-saturating -log D(G(z)) for dcgan, -D(G(z)) for hinge and wgan_gp."""
+    with autocast(fake.device, amp):
+        loss_g = loss.g(D_run(augment(fake)).float())
+    t.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    t.opt_g.step()
+    return loss_g
+
+
+def _check_divergence(values: dict[str, float], step: int, p: GanParams, t: GanTraining, name: str) -> bool:
+    """True when training must end here and restore the best snapshot; raises when it must stop."""
+    if np.isfinite([values["loss_d"], values["loss_g"]]).all() and abs(values["loss_d"]) <= p.max_d_loss:
+        return False
+    what = (f"{name + ': ' if name else ''}GAN diverged at step {step} "
+            f"(loss_d={values['loss_d']:.4g}, loss_g={values['loss_g']:.4g})")
+    if p.on_divergence == "stop" or not t.selector.has_best:
+        raise DivergenceError(what + ("; no good snapshot to restore yet" if p.on_divergence == "restore"
+                                      else "; lower the learning rates, or set gan.on_divergence: restore"))
+    logger.warning("%s; restoring the best snapshot (step %d) and ending training", what, t.selector.best["step"])
+    return True
+
+
+def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun) -> None:
+    """A fresh start (optional warm-up, then the EMA) or the state of a killed run."""
+    state = run.resume.load() if run.resume is not None else None
+    if state is None and p.warmup_steps:
+        if run.features is None:
+            raise ValueError("gan.warmup_steps > 0 needs a feature network (the judge)")
+        warm = warm_up(t.G, t.opt_g, x, run.features, p.warmup_steps, t.sampler.batch_size, t.gen)
+        logger.info("%s: warm-up %d steps, feature loss %.4f -> %.4f", run.name, p.warmup_steps, warm[0], warm[-1])
+    t.start_ema(p.ema_decay)
+    if state is not None:
+        t.load_state_dict(state)
+        for step, values in t.history:
+            if run.log is not None:
+                run.log(step, values)
+        logger.info("resumed from step %d of %d (%s)", t.step, p.steps, run.resume.path)
+
+
+def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanResult:
+    """Train a GAN on uint8 (N, H, W, C) images of one class; see the module docstring for the step.
+
+    Divergence (NaN/inf, or |D loss| > p.max_d_loss at a log step): p.on_divergence "stop" raises
+    DivergenceError naming run.name and the step; "restore" ends training with the best snapshot.
     """
     n, size, _, channels = images.shape
     if n < 2:
         raise ValueError(f"{n} real image(s): a GAN needs at least 2 to train on")
-    batch_size = min(p.batch_size, n)  # a minority class (data.per_class mapping) may hold fewer
-    loss = get_loss(p.family)
-    torch.manual_seed(seed)  # module initialisation
-    cfg = model_config(p, size, channels)
-    # channels_last + fused Adam: faster steps on CPU (benchmarks/gan_throughput.py)
-    G = Generator(cfg).to(device, memory_format=torch.channels_last)
-    D = Discriminator(cfg).to(device, memory_format=torch.channels_last)
-    if init is not None:
-        G.load_state_dict(init["G"])
-        D.load_state_dict(init["D"])
-    opt_g = torch.optim.Adam(G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2), fused=True)
-    opt_d = torch.optim.Adam(D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2), fused=True)
-    x = to_model(images, device, channels_last=True)    # (N, C, S, S) in [-1, 1], converted once
-    gen = make_generator(seed, device)
-    sampler = IndexSampler(n, batch_size, gen, device)
-    policy = parse_policy(p.diffaugment)
-    aug = (lambda t: diff_augment(t, policy, gen)) if policy else (lambda t: t)  # noqa: E731
-    # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
-    sums = torch.zeros(4, device=device)
-    history: list = []                                  # [step, values] rows, replayed on resume
-    scores: list = []                                   # [step, score]
-    best: dict = {"score": float("inf"), "step": 0, "state": None}
-    start = 0
-
-    state = resume.load() if resume is not None else None
-    if state is None and p.warmup_steps:
-        if features is None:
-            raise ValueError("gan.warmup_steps > 0 needs a feature network (the judge)")
-        warm = warm_up(G, opt_g, x, features, p.warmup_steps, batch_size, gen)
-        logger.info("%s: warm-up %d steps, feature loss %.4f -> %.4f", name, p.warmup_steps, warm[0], warm[-1])
-    ema = EMA(G, p.ema_decay) if p.ema_decay > 0 else None
-    sampled = ema.shadow if ema is not None else G      # what is scored and returned
-    if state is not None:
-        G.load_state_dict(state["G"])
-        D.load_state_dict(state["D"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        if ema is not None:
-            ema.shadow.load_state_dict(state["ema"])
-        gen.set_state(state["gen"])
-        sampler.load_state_dict(state["sampler"])
-        sums = state["sums"].to(device)
-        start, history, scores = int(state["step"]), state["history"], state["scores"]
-        best = state["best"]
-        for step, values in history:
-            if log is not None:
-                log(step, values)
-        logger.info("resumed from step %d of %d (%s)", start, p.steps, resume.path)
-
-    def recalibrate(step: int) -> None:
-        # BN statistics for the averaged weights, from latents of their own generator (so the
-        # training random stream, and a resumed run, are unaffected)
-        if ema is not None:
-            g = make_generator(seed + 7919 * step, device)
-            ema.recalibrate([torch.randn(64, p.z_dim, generator=g, device=device) for _ in range(4)])
-
-    def evaluate(step: int) -> None:
-        if score is None:
-            return
-        recalibrate(step)
-        was_training = sampled.training
-        value = float(score(sampled))
-        sampled.train(was_training)                      # sampling switched it to eval mode
-        scores.append([step, value])
-        if value < best["score"]:
-            best.update(score=value, step=step, state=_snapshot(sampled))
-
+    loss, cfg = get_loss(p.family), model_config(p, size, channels)
+    t = GanTraining(p, cfg, seed, n, run)
+    x = to_model(images, run.device, channels_last=True)   # (N, C, S, S) in [-1, 1], converted once
+    augment = augmenter(p.diffaugment, t.gen)
+    _start(t, x, p, run)
+    G_run, D_run = maybe_compile(t.G, run.compile), maybe_compile(t.D, run.compile)
+    bar = progress(total=p.steps, initial=t.step, desc=f"GAN {run.name}".strip(), unit="step")
     diverged_at = None
-    G_run, D_run = maybe_compile(G, compile), maybe_compile(D, compile)
-    for step in range(start + 1, p.steps + 1):
-        # (1) update D (n_critic times): on augmented real and fake images; fake detached so G gets
-        # no gradient here
+    for step in range(t.step + 1, p.steps + 1):
         for _ in range(p.n_critic):
-            real = x[sampler.next()]                    # (B, C, S, S)
-            z = torch.randn(batch_size, p.z_dim, generator=gen, device=device)
-            with autocast(device, amp):
-                fake = G_run(z)
-                real_in, fake_in = aug(real), aug(fake.detach())
-                real_out, fake_out = D_run(real_in).float(), D_run(fake_in).float()
-                loss_d = loss.d(real_out, fake_out)
-                if loss.gradient_penalty and p.gp_lambda > 0:
-                    loss_d = loss_d + p.gp_lambda * gradient_penalty(D_run, real_in, fake_in, gen)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-
-        # (2) update G through the just-updated D (non-saturating for dcgan, -C(G(z)) for wgan_gp)
-        with autocast(device, amp):
-            loss_g = loss.g(D_run(aug(fake)).float())
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        if ema is not None:
-            ema.update(G, step)
-
+            fake, loss_d, real_out, fake_out = discriminator_step(t, x, loss, augment, p, G_run, D_run, run.amp)
+        loss_g = generator_step(t, fake, loss, augment, D_run, run.amp)
+        t.ema.update(t.G, step)
         with torch.no_grad():
             d_real, d_fake = (real_out.sigmoid(), fake_out.sigmoid()) if loss.probabilities else (real_out, fake_out)
-            sums += torch.stack([loss_d.detach(), loss_g.detach(), d_real.mean(), d_fake.mean()])
+            t.sums += torch.stack([loss_d.detach(), loss_g.detach(), d_real.mean(), d_fake.mean()])
         if step % p.log_every == 0 or step == p.steps:
-            k = step % p.log_every or p.log_every
-            ld, lg, dx, dgz = (sums / k).tolist()
-            if not (np.isfinite([ld, lg]).all() and abs(ld) <= p.max_d_loss):
-                what = f"{name + ': ' if name else ''}GAN diverged at step {step} (loss_d={ld:.4g}, loss_g={lg:.4g})"
-                if p.on_divergence == "stop" or best["state"] is None:
-                    raise DivergenceError(what + ("; no good snapshot to restore yet" if p.on_divergence == "restore"
-                                                  else "; lower the learning rates, or set gan.on_divergence: restore"))
-                logger.warning("%s; restoring the best snapshot (step %d) and ending training", what, best["step"])
+            values = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), (t.sums / (step % p.log_every or p.log_every)).tolist()))
+            if _check_divergence(values, step, p, t, run.name):
                 diverged_at = step
                 break
-            values = {"loss_d": ld, "loss_g": lg, "d_real": dx, "d_fake": dgz}
-            history.append([step, values])
-            if log is not None:
-                log(step, values)
-            sums.zero_()
-        if p.eval_every and (step % p.eval_every == 0 or step == p.steps):
-            evaluate(step)
-        if resume is not None and resume.due(step, p.steps):
-            resume.save({"step": step, "G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
-                         "opt_d": opt_d.state_dict(), "gen": gen.get_state(), "sampler": sampler.state_dict(),
-                         "sums": sums.cpu(), "history": history, "scores": scores, "best": best,
-                         "ema": ema.shadow.state_dict() if ema is not None else {}})
-    if best["state"] is not None and (diverged_at is not None or p.eval_every):
+            t.history.append([step, values])
+            if run.log is not None:
+                run.log(step, values)
+            t.sums.zero_()
+            bar.update(step - bar.n)     # values are on the host already: the bar costs no sync
+            bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}",
+                            best_score=f"{t.selector.best['score']:.3f}" if t.selector.has_best else "-")
+        if p.eval_every and run.score is not None and (step % p.eval_every == 0 or step == p.steps):
+            t.recalibrate(seed, step)
+            t.selector.consider(step, t.ema.shadow)
+        t.step = step
+        if run.resume is not None and run.resume.due(step, p.steps):
+            run.resume.save(t.state_dict())
+    bar.close()
+    return _result(t, p, seed, cfg, diverged_at)
+
+
+def _result(t: GanTraining, p: GanParams, seed: int, cfg: GanConfig, diverged_at: int | None) -> GanResult:
+    """The chosen snapshot (or the last weights, recalibrated, when nothing was scored)."""
+    sampled, best = t.ema.shadow, t.selector.best
+    if t.selector.has_best and (diverged_at is not None or p.eval_every):
         sampled.load_state_dict(best["state"])
         chosen = best["step"]
     else:
         chosen = p.steps
-        recalibrate(p.steps)
-    info = {"chosen_step": chosen, "best_score": best["score"] if best["state"] is not None else None,
-            "scores": scores, "diverged_at": diverged_at}
-    return GanResult(sampled.eval(), D.eval(), cfg, info)
-
-
-@torch.no_grad()
-def sample(G: Generator, n: int, seed: int, device: torch.device, batch_size: int = 1024) -> np.ndarray:
-    """n uint8 (N, H, W, C) images from G, deterministic given the seed and independent of batch_size."""
-    G.eval()
-    gen = make_generator(seed, device)
-    # Draw all latents first so the images do not depend on how they are batched.
-    z = torch.randn(n, G.z_dim, generator=gen, device=device)
-    return np.concatenate([to_uint8(G(z[i:i + batch_size])) for i in range(0, n, batch_size)])
-
-
-def load_generator(ckpt: dict, device: torch.device) -> Generator:
-    """Rebuild the generator from a checkpoint: its config is stored with its weights."""
-    G = Generator(GanConfig(**ckpt["config"]))
-    G.load_state_dict(ckpt["model"])
-    return G.to(device).eval()
+        t.recalibrate(seed, p.steps)
+    info = {"chosen_step": chosen, "best_score": best["score"] if t.selector.has_best else None,
+            "scores": t.selector.scores, "diverged_at": diverged_at}
+    return GanResult(sampled.eval(), t.D.eval(), cfg, info)

@@ -21,7 +21,7 @@ class GanConfig:
     z_dim: int = 64
     g_width: int = 32
     d_width: int = 32
-    d_norm: str = "batch"   # "batch" for DCGAN; "none" where batch statistics break the loss
+    d_norm: str = "batch"   # "batch" (DCGAN), "spectral" (hinge), "none" (WGAN-GP: per-sample penalty)
 
 
 class Generator(nn.Module):
@@ -52,6 +52,8 @@ class Discriminator(nn.Module):
     def __init__(self, cfg: GanConfig):
         super().__init__()
         base, k = factor_size(cfg.image_size)
+        if cfg.d_norm not in ("batch", "spectral", "none"):
+            raise ValueError(f"unknown discriminator norm {cfg.d_norm!r}; valid: batch, spectral, none")
         ch = cfg.d_width
         # (channels) x S x S -> (d_width) x S/2 x S/2; no norm on the first layer, as in DCGAN
         layers: list[nn.Module] = [nn.Conv2d(cfg.channels, ch, 4, 2, 1), nn.LeakyReLU(0.2, True)]
@@ -64,6 +66,12 @@ class Discriminator(nn.Module):
         layers += [nn.Conv2d(ch, 1, base, 1, 0)]
         self.net = nn.Sequential(*layers)
         self.apply(_dcgan_init)
+        if cfg.d_norm == "spectral":
+            # every conv's weight divided by its largest singular value (one power iteration per
+            # training forward pass; Miyato et al., 2018): D is 1-Lipschitz per layer
+            for m in self.net:
+                if isinstance(m, nn.Conv2d):
+                    nn.utils.parametrizations.spectral_norm(m)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).flatten()

@@ -14,14 +14,17 @@ keeps the class balance of the real data:
 - the `synthetic` variant is synthetic-only with R_c images per class (same size as `real`).
 
 When fewer filtered synthetic images exist than a class needs, all of them are used and the rest are
-drawn again with replacement; the per-class counts (needed, unique, repeated) are returned so the
-report shows it. A class with no synthetic image left after filtering gets none, with a warning.
+drawn again with replacement; the per-class counts (wanted, used, unique) are returned. A variant is
+not trained on a handful of images repeated: when a class has fewer unique synthetic images than
+`filter.min_unique` (or than the variant asks for, when that is fewer), `training_set` refuses with
+an error naming the class, the count and what to change.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from synthmix.core.errors import TooFewImagesError
+from synthmix.variants import Variant, check_ratio
 
 
 def mix_counts(n_real: int, ratio: int, mode: str, n_largest: int | None = None) -> tuple[int, int]:
@@ -29,16 +32,11 @@ def mix_counts(n_real: int, ratio: int, mode: str, n_largest: int | None = None)
 
     `n_largest` (the real count of the largest class) is used by mode "balance" only.
     """
-    if not 0 <= ratio <= 100:
-        raise ValueError(f"ratio {ratio} must be in 0..100")
+    check_ratio(ratio, mode)
     if mode == "balance":
-        if ratio == 100:
-            raise ValueError("mode 'balance' cannot reach 100% synthetic; use mode 'replace'")
         target = int(round((n_largest or n_real) * 100 / (100 - ratio)))
         return n_real, max(target - n_real, 0)
     if mode == "add":
-        if ratio == 100:
-            raise ValueError("mode 'add' cannot reach 100% synthetic; use mode 'replace'")
         return n_real, int(round(n_real * ratio / (100 - ratio)))
     if mode == "replace":
         n_syn = int(round(n_real * ratio / 100))
@@ -59,8 +57,6 @@ def mix_real_synthetic(real: dict[str, np.ndarray], synthetic: dict[str, np.ndar
         if n_syn <= len(s):
             pick = np.sort(rng.choice(len(s), n_syn, replace=False))
         elif len(s) == 0:
-            warnings.warn(f"class {name!r}: no synthetic image passed the filter; this mix has none of "
-                          f"the {n_syn} it asks for", stacklevel=2)
             pick = np.zeros(0, np.int64)
         else:
             # all unique images once, the shortfall drawn with replacement
@@ -77,3 +73,35 @@ def synthetic_only(synthetic: dict[str, np.ndarray], real: dict[str, np.ndarray]
                    seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """The `synthetic` variant: as many synthetic images per class as there are real ones."""
     return mix_real_synthetic(real, synthetic, class_names, 100, "replace", seed)
+
+
+def check_enough_unique(counts: dict, min_unique: int, variant: str) -> None:
+    """Refuse a training set in which some class holds fewer unique synthetic images than
+    min(min_unique, what the variant asks for): its result would be about a handful of images."""
+    for name, c in counts.items():
+        need = min(min_unique, c["synthetic_wanted"])
+        if c["synthetic_unique"] < need:
+            raise TooFewImagesError(
+                f"variant {variant}: class {name!r} has {c['synthetic_unique']} unique synthetic images after "
+                f"filtering, fewer than the {need} this variant needs (filter.min_unique = {min_unique}); its "
+                "result would be about a handful of images repeated, not about synthetic data. Raise "
+                "generate.max_draws, loosen the filter (filter.quantile, filter.fraction or filter.threshold) "
+                "or train the GANs longer (gan.steps); per-class counts are in metrics/filter.json")
+
+
+def training_set(variant: Variant, real: dict[str, np.ndarray], synthetic: dict[str, np.ndarray] | None,
+                 class_names: list[str], mode: str, min_unique: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict | None]:
+    """(images, labels, per-class counts or None) of one variant; real and augmented use the real
+    images (augmentation happens per batch during training)."""
+    if not variant.uses_synthetic:
+        images = np.concatenate([real[c] for c in class_names])
+        labels = np.concatenate([np.full(len(real[c]), i, np.int64) for i, c in enumerate(class_names)])
+        return images, labels, None
+    if synthetic is None:
+        raise ValueError(f"variant {variant} needs the filtered synthetic images")
+    if variant.kind == "synthetic":
+        images, labels, counts = synthetic_only(synthetic, real, class_names, seed)
+    else:
+        images, labels, counts = mix_real_synthetic(real, synthetic, class_names, variant.ratio, mode, seed)
+    check_enough_unique(counts, min_unique, variant.name)
+    return images, labels, counts

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from synthmix.evaluate.report import variant_ratio, verdict
-from synthmix.evaluate.svg import line_chart
+from synthmix.report.summary import verdict
+from synthmix.report.svg import line_chart
+from synthmix.variants import Variant
 
 SECTIONS = {"summary": "Summary", "significance": "Significance against real", "ratio": "Accuracy vs ratio",
-            "robustness": "Robustness to noise", "confusion": "Confusion matrices",
+            "robustness": "Robustness to noise", "calibration": "Calibration", "confusion": "Confusion matrices",
             "samples": "Real and synthetic samples per class", "quality": "Sample quality per class",
-            "saliency": "Saliency", "filter": "Filter acceptance"}
+            "saliency": "Saliency", "filter": "Filter: kept per class"}
 
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
@@ -63,14 +64,19 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         parts.append(f'<section id="{key}"><h2>{escape(SECTIONS[key])}</h2>{body}</section>')
 
     best = summary["best"]
+    unique = lambda v: "–" if (u := summary["variants"][v]["unique_synthetic"]) is None else (  # noqa: E731
+        f"{u['total']} (≥ {u['min_per_class']} per class)")
     section("summary", (
         f"<p>{first['test_images']} real test images, held out from every training step. Each number is "
         f"the mean ± std over {summary['seeds']} seed(s). Mix mode <code>{escape(mix_mode)}</code>. Best: "
-        f"<b>{escape(best['variant'])}</b> at {best['accuracy']:.4f}.</p>"
-        + table(["variant", "accuracy", "macro precision", "macro recall", "macro F1", "ECE", "vs real"],
+        f"<b>{escape(best['variant'])}</b> at {best['accuracy']:.4f}. Unique synthetic images: distinct "
+        f"filtered images in the variant's training set (first seed).</p>"
+        + table(["variant", "accuracy", "macro precision", "macro recall", "macro F1", "ECE", "unique synthetic images",
+                 "vs real"],
                 [[escape(v), f"{r['accuracy']:.4f} ± {r['accuracy_std']:.4f}", f"{r['precision_macro']:.4f}",
                   f"{r['recall_macro']:.4f}", f"{r['f1_macro']:.4f} ± {r['f1_macro_std']:.4f}",
-                  f"{r['ece']:.4f}", f"{summary['variants'][v]['gain_vs_real']:+.4f}"] for v, r in results.items()])))
+                  f"{r['ece']:.4f}", unique(v), f"{summary['variants'][v]['gain_vs_real']:+.4f}"]
+                 for v, r in results.items()])))
     rows = []
     for v, r in results.items():
         vs = r.get("vs_real")
@@ -78,23 +84,27 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
             continue
         cls = "ns" if not vs["significant"] else "sig"
         rows.append([escape(v), f"{vs['accuracy_diff']:+.4f}", escape(vs["test"]), _num(vs["paired_t_p"], ".3g"),
-                     _num(vs["mcnemar_p"], ".3g"), f'<span class="{cls}">{escape(verdict(vs, alpha))}</span>'])
+                     _num(vs["mcnemar_p"], ".3g"), _num(vs["p_adjusted"], ".3g"),
+                     f'<span class="{cls}">{escape(verdict(vs, alpha))}</span>'])
     section("significance", (
         f"<p>Is each variant's difference in test accuracy against <code>real</code> more than run-to-run "
-        f"noise? Paired t-test over seeds (seed s of both variants is one pair) when there are 2 or more "
-        f"seeds; McNemar's exact test on the first seed's test predictions otherwise (shown for every run). "
-        f"Level α = {alpha:g}. A difference that is <i>not significant</i> may be noise: more seeds or test "
+        f"noise? Paired t-test over seeds (<code>scipy.stats.ttest_rel</code>; seed s of both variants is one "
+        f"pair) when there are 2 or more seeds; McNemar's exact test (<code>scipy.stats.binomtest</code> on the "
+        f"discordant images) on the first seed's test predictions otherwise (shown for every run). "
+        f"{len(rows)} variants are tested against the same baseline, so the verdict uses Holm-adjusted p-values "
+        f"at α = {alpha:g}. A difference that is <i>not significant</i> may be noise: more seeds or test "
         f"images would tell.</p>"
-        + table(["variant", "accuracy − real", "test", "paired t p", "McNemar p", "verdict"], rows)))
+        + table(["variant", "accuracy − real", "test", "paired t p", "McNemar p", "Holm-adjusted p", "verdict"], rows)))
 
-    on_axis = sorted((variant_ratio(v), v) for v in results if variant_ratio(v) is not None)
+    ratio = {v: Variant.parse(v).percent_synthetic for v in results}
+    on_axis = sorted((ratio[v], v) for v in results if ratio[v] is not None)
     ratio_chart = line_chart([{"name": "test accuracy", "x": [x for x, _ in on_axis],
                                "y": [results[v]["accuracy"] for _, v in on_axis],
                                "err": [results[v]["accuracy_std"] for _, v in on_axis]}],
                              "Test accuracy vs percent synthetic", "percent synthetic (0 = real, 100 = synthetic only)",
                              "accuracy (mean ± std)")
     extra = "".join(f"<p>{escape(v)} (off the axis): {results[v]['accuracy']:.4f} ± {results[v]['accuracy_std']:.4f}</p>"
-                    for v in results if variant_ratio(v) is None)
+                    for v in results if ratio[v] is None)
     section("ratio", ratio_chart + extra)
 
     kinds = list(first["robustness"])
@@ -109,6 +119,15 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
     section("robustness", "<p>Mean test accuracy over seeds on corrupted real test images, per noise type and "
             "level. Below, the lowest level at which accuracy falls under the failure fraction of the clean "
             "accuracy (– : never).</p>" + f'<div class="charts">{"".join(charts)}</div>' + fails)
+
+    diagrams = line_chart([{"name": "calibrated", "x": [0.0, 1.0], "y": [0.0, 1.0]}]
+                          + [{"name": v, "x": [c / n for n, c in zip(r["reliability"]["count"], r["reliability"]["confidence_sum"]) if n],
+                              "y": [a / n for n, a in zip(r["reliability"]["count"], r["reliability"]["correct_sum"]) if n]}
+                             for v, r in results.items()],
+                          "Reliability diagram", "confidence (bin mean)", "accuracy", y_range=(0.0, 1.0))
+    section("calibration", "<p>Per variant, over all seeds: test images grouped into 15 bins by the classifier's "
+            "confidence; a calibrated classifier lies on the diagonal (accuracy = confidence). ECE is the "
+            "count-weighted gap.</p>" + diagrams)
 
     section("confusion", "<p>Rows: true class; columns: predicted; counts summed over seeds.</p>"
             + "".join(_confusion(v, r["confusion_matrix"], classes) for v, r in results.items()))
@@ -126,14 +145,15 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
             s = pc[name]
             det = pc["detectability"] if name == "filtered" else None
             rows.append([escape(c) if name == "filtered" else "", escape(name)]
-                        + ([_num(s[k], f) for k, f in (("fid", ".3f"), ("kid", ".4f"), ("precision", ".3f"),
-                                                       ("recall", ".3f"), ("density", ".3f"), ("coverage", ".3f"))]
+                        + ([_num(s["fid"], ".3f"), f"{s['kid']:.4f} ± {s['kid_std']:.4f}"]
+                           + [_num(s[k], ".3f") for k in ("precision", "recall", "density", "coverage")]
                            if s else ["too few images"] + [""] * 5)
                         + [_num(trts.get(c), ".3f") if name == "filtered" else "",
                            _num(det["accuracy"], ".3f") if det else ""])
     q = summary["quality"]
     section("quality", (
-        f"<p>In the judge's feature space against the real <i>test</i> images of each class. "
+        f"<p>In the judge's feature space against the real <i>test</i> images of each class (KID: mean ± std "
+        f"over random subsets). "
         f"<code>real_train</code> is the reference: real images scored the same way. TRTS: accuracy of the "
         f"<code>real</code> classifier on the synthetic images (train on real, test on synthetic); the "
         f"<code>synthetic</code> variant's accuracy above is the reverse (CAS). Detector: balanced accuracy of a "
@@ -146,17 +166,24 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
 
     if saliency is not None:
         png, info = saliency
-        section("saliency", f"<p>Gradient saliency |∂ score of the true class / ∂ pixel| on {info['per_class']} test "
-                f"image(s) per class (a row per class), seed {info['seed']}. Columns, repeating per image: "
+        section("saliency", f"<p>SmoothGrad saliency (the mean |∂ score of the true class / ∂ pixel| over noisy "
+                f"copies of the image) on {info['per_class']} test image(s) per class (a row per class), seed "
+                f"{info['seed']}, drawn in red to yellow over the image in grey. Columns, repeating per image: "
                 f"{escape(', '.join(info['columns']))}. Bright = pixels the classifier's decision depends on.</p>"
                 + img(png, "saliency maps"))
     else:
         section("saliency", "<p>No saliency maps (evaluate.saliency_per_class is 0).</p>")
 
-    section("filter", f"<p>Threshold {filtering['threshold']}: kept {filtering['kept']} of {filtering['generated']} "
-            f"({100 * filtering['acceptance']:.1f}%).</p>"
-            + table(["class", "kept", "generated", "acceptance", "mean confidence"],
-                    [[escape(n), str(c["kept"]), str(c["generated"]), f"{c['acceptance']:.3f}",
-                      f"{c['mean_confidence']:.3f}"] for n, c in filtering["per_class"].items()]))
+    judge = summary["judge"]
+    section("filter", f"<p>Mode <code>{escape(filtering['mode'])}</code>: each class's generator was drawn from "
+            f"until {filtering['target_per_class']} distinct images passed (at most {filtering['max_draws']} draws); "
+            f"kept {filtering['kept']} of {filtering['drawn']} ({100 * filtering['acceptance']:.1f}%). The judge was "
+            f"calibrated by temperature scaling (T = {judge['temperature']:.3f}; validation ECE "
+            f"{judge['ece_before']:.4f} → {judge['ece_after']:.4f}); <i>cut</i> is the calibrated probability an "
+            f"image had to reach.</p>"
+            + table(["class", "kept", "wanted", "drawn", "distinct drawn", "acceptance", "cut", "mean confidence"],
+                    [[escape(n), str(c["kept"]), str(c["target"]), str(c["drawn"]), str(c["unique_drawn"]),
+                      f"{c['acceptance']:.3f}", _num(c["cut"]), f"{c['mean_confidence']:.3f}"]
+                     for n, c in filtering["per_class"].items()]))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -9,25 +9,15 @@ import torch
 import torch.nn.functional as F
 
 from synthmix.core.images import to_model
-from synthmix.models.cnn import Cnn, CnnConfig
-from synthmix.params import CnnParams
+from synthmix.core.progress import progress
 from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
+from synthmix.judge import cross_entropy_accuracy
+from synthmix.models.cnn import Cnn, CnnConfig
+from synthmix.params import CnnParams
 
 AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 LogFn = Callable[[int, dict[str, float]], None]
-
-
-@torch.no_grad()
-def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
-    """Logits (N, K) for x (N, C, H, W), in eval mode, batched to bound memory."""
-    model.eval()
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-
-
-def _evaluate(model: Cnn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    logits = predict_logits(model, x)
-    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
 
 
 def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labels: np.ndarray,
@@ -53,7 +43,8 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
 
     run_model = maybe_compile(model, compile)
     best = {"val_acc": -1.0, "epoch": 0, "state": None}
-    for epoch in range(1, p.epochs + 1):
+    epochs = progress(range(1, p.epochs + 1), desc="classifier", unit="epoch")
+    for epoch in epochs:
         model.train()
         perm = torch.randperm(n, generator=gen, device=device)
         total = torch.zeros(2, device=device)               # summed loss, correct count
@@ -71,18 +62,12 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
             sched.step()
             total += torch.stack([loss.detach() * len(idx), (logits.argmax(1) == yb).sum().float()])
         train_loss, train_acc = (total / n).tolist()
-        val_loss, val_acc = _evaluate(model, vx, vy)
+        val_loss, val_acc = cross_entropy_accuracy(model, vx, vy)
         # ">" keeps the earliest epoch among ties: the least fitted model with that accuracy
         if val_acc > best["val_acc"]:
             best = {"val_acc": val_acc, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
         if log is not None:
             log(epoch, {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc})
+        epochs.set_postfix(train_loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
     model.load_state_dict(best["state"])
     return model.eval(), cfg, {"best_epoch": best["epoch"], "best_val_acc": best["val_acc"]}
-
-
-def load_cnn(ckpt: dict, device: torch.device) -> Cnn:
-    """Rebuild a CNN from a checkpoint written by a training stage (config stored alongside weights)."""
-    model = Cnn(CnnConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["model"])
-    return model.to(device).eval()

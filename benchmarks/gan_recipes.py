@@ -1,0 +1,169 @@
+"""GAN recipes side by side on a real 28x28 dataset: which one gives synthetic data worth testing?
+
+For each candidate recipe (gan.* overrides of the shipped params.yaml), every class's GAN is trained
+on the same real images with the same seeds and step budget, its checkpoint chosen as the pipeline
+chooses it; then each class is filled exactly as the `synthesize` stage fills it (the shipped
+filter rule, relative to the calibrated judge, generate until enough) and the `synthetic` variant
+is trained as the pipeline trains it (as many synthetic images per class as real ones) over the
+classifier seeds and tested on the real test split: train on synthetic, test on real (CAS). The
+`real` variant trained and tested the same way, in the same run, is the baseline.
+
+    python benchmarks/gan_recipes.py                        # mnist_sample, 28x28, every recipe below
+    python benchmarks/gan_recipes.py --recipes plain color_ema --steps 2000
+    python benchmarks/gan_recipes.py --dataset digits --image-size 16 --steps 300
+    python benchmarks/gan_recipes.py --recipe 'mine:family=hinge,lecam=0.1'   # any gan.* overrides
+
+Prints one row per recipe: kept images per class (the fewest, and the classes below
+filter.min_unique), draws, the synthetic variant's test accuracy (mean ± std over seeds) and its
+ratio to real, and the GAN training time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from synthmix.classifier.train import fit  # noqa: E402
+from synthmix.core.images import to_model  # noqa: E402
+from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.data.prepare import prepare  # noqa: E402
+from synthmix.data.sources import load_source  # noqa: E402
+from synthmix.evaluate.stats import mean_std  # noqa: E402
+from synthmix.gan.sample import sample  # noqa: E402
+from synthmix.gan.train import GanRun, train_gan  # noqa: E402
+from synthmix.judge import Judge, calibrate, fid_scorer, predict_logits  # noqa: E402
+from synthmix.mix import training_set  # noqa: E402
+from synthmix.params import GanParams, parse_params  # noqa: E402
+from synthmix.synth.generate import synthesize_class  # noqa: E402
+from synthmix.variants import Variant  # noqa: E402
+
+# The candidates: each a set of gan.* overrides of the shipped params. DCGAN and WGAN-GP stay
+# available in the pipeline whatever is chosen here.
+RECIPES = {
+    "plain": "diffaugment=,ema_decay=0",
+    "ema": "diffaugment=",
+    "color_ema": "diffaugment=color",
+    "color_translation_ema": "diffaugment=color,translation",
+    "hinge_sn_color_ema": "family=hinge,diffaugment=color",
+    "color_ema_lecam": "diffaugment=color,lecam=0.1",
+    "wgan_gp_color_ema": "family=wgan_gp,diffaugment=color,n_critic=5,beta1=0.0,beta2=0.9",
+}
+
+
+def parse_overrides(base: GanParams, text: str) -> GanParams:
+    """'key=value,key=value' (values in the field's type; a comma-separated DiffAugment policy is
+    written with '+', e.g. diffaugment=color+translation, or as the last key)."""
+    types = {f.name: type(getattr(base, f.name)) for f in fields(base)}
+    changes, key = {}, None
+    for part in filter(None, text.split(",")):
+        if "=" not in part and key == "diffaugment":       # color,translation: the policy's own comma
+            changes[key] += "," + part
+            continue
+        key, _, value = part.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown gan key {key!r}; valid: {', '.join(sorted(types))}")
+        changes[key] = value.replace("+", ",") if types[key] is str else types[key](value)
+    return replace(base, **changes)
+
+
+def accuracy(images, labels, data, params, seeds, device) -> list[float]:
+    out = []
+    for s in seeds:
+        model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.classifier,
+                          seed_for(s, "classifier", "synthetic"), device)
+        pred = predict_logits(model, to_model(data.test_images, device)).argmax(1).cpu().numpy()
+        out.append(float((pred == data.test_labels).mean()))
+    return out
+
+
+def run_recipe(name: str, p: GanParams, data, judge: Judge, params, device) -> dict:
+    t0 = time.perf_counter()
+    kept, draws, fids = {}, 0, []
+    for label, c in enumerate(data.class_names):
+        seed = seed_for(p.seed, "gan", c)
+        eval_seed = seed_for(seed, "eval")
+        score = fid_scorer(judge, data.train[c], lambda G: sample(G, p.eval_samples, eval_seed, device), device)
+        result = train_gan(data.train[c], p, seed, GanRun(device, score=score if p.eval_every else None))
+        fids.append(result.info["best_score"])
+        out = synthesize_class(result.G, judge, label, data.val_images[data.val_labels == label], params.filter,
+                               params.generate, seed_for(params.generate.seed, "generate", c), device)
+        kept[c], draws = out.kept, draws + out.stats["drawn"]
+    gan_seconds = time.perf_counter() - t0
+    counts = {c: len(x) for c, x in kept.items()}
+    short = [c for c, n in counts.items() if n < min(params.filter.min_unique, params.data.per_class_of(c))]
+    row = {"recipe": name, "overrides": RECIPES.get(name, ""), "kept": counts, "draws": draws, "short": short,
+           "gan_seconds": round(gan_seconds, 1), "fid_judge_mean": float(np.mean([f for f in fids if f is not None]))}
+    if not short:
+        accs = []
+        for s in params.classifier.seeds:
+            images, labels, _ = training_set(Variant("synthetic"), data.train, kept, data.class_names, params.mix.mode,
+                                             params.filter.min_unique, seed_for(s, "classifier", "synthetic"))
+            accs += accuracy(images, labels, data, params, [s], device)
+        row["synthetic"] = accs
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default="mnist_sample")
+    ap.add_argument("--image-size", type=int, default=28)
+    ap.add_argument("--steps", type=int, help="gan.steps for every recipe (default: params.yaml)")
+    ap.add_argument("--recipes", nargs="*", default=list(RECIPES), help=f"built-in names: {', '.join(RECIPES)}")
+    ap.add_argument("--recipe", action="append", default=[], help="name:key=value,... (gan.* overrides)")
+    ap.add_argument("--set", action="append", default=[], help="section.key=YAML value, e.g. filter.quantile=0.25")
+    ap.add_argument("--json", type=Path, help="also write the rows here")
+    args = ap.parse_args()
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["data"].update(name=args.dataset, image_size=args.image_size)
+    for item in args.set:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        doc[section][name] = yaml.safe_load(value)
+    params = parse_params(doc)
+    device = torch.device("cpu")
+    raw = load_source(args.dataset, params.data.root, params.data.mirror)
+    data = prepare(raw.images, raw.labels, {"name": args.dataset, "classes": raw.class_names}, params.data)
+    images, labels = data.train_arrays()
+    model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
+                         seed_for(params.judge.seed, "judge"), device)
+    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
+    judge = Judge(model.requires_grad_(False), calib["temperature"], calib)
+    real = accuracy(images, labels, data, params, params.classifier.seeds, device)
+    real_mean, real_std = mean_std(real)
+    base = params.gan if args.steps is None else replace(params.gan, steps=args.steps)
+    recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
+    print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
+          f"{base.steps} GAN steps, filter {params.filter.mode} (quantile {params.filter.quantile}), "
+          f"{params.generate.per_class} kept per class wanted (at most {params.generate.max_draws} draws), "
+          f"classifier seeds {params.classifier.seeds}; judge val accuracy {info['best_val_acc']:.3f}, "
+          f"temperature {calib['temperature']:.3f}, val ECE {calib['val']['ece_before']:.3f} -> "
+          f"{calib['val']['ece_after']:.3f}")
+    print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
+    print("| recipe | gan.* overrides | kept per class (fewest) | draws | synthetic accuracy | x real | "
+          "judge FID | GAN s |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = []
+    for name, overrides in recipes.items():
+        row = run_recipe(name, parse_overrides(base, overrides), data, judge, params, device)
+        row["overrides"] = overrides
+        rows.append(row)
+        acc = "too few kept: " + ", ".join(row["short"]) if row["short"] else "{:.4f} ± {:.4f}".format(*mean_std(row["synthetic"]))
+        ratio = "" if row["short"] else f"{mean_std(row['synthetic'])[0] / real_mean:.3f}"
+        print(f"| {name} | `{overrides}` | {min(row['kept'].values())} | {row['draws']} | {acc} | {ratio} | "
+              f"{row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"real": real, "steps": base.steps, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

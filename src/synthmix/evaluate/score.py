@@ -1,0 +1,56 @@
+"""Everything measured for one trained classifier (one variant, one seed), once, inside the stage
+that trains it: a small JSON-able dict that the `evaluate` stage aggregates over seeds."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from synthmix.core.images import to_model
+from synthmix.core.progress import progress
+from synthmix.data.store import RobustnessSets
+from synthmix.evaluate.metrics import classification_metrics, ece_from_bins, reliability
+from synthmix.judge import predict_logits
+
+
+def score_run(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, robustness: RobustnessSets,
+              class_names: list[str], device: torch.device, amp: bool = False) -> dict:
+    """Clean metrics on the whole test split (uint8 (N, H, W, C) images, int labels (N,)): accuracy,
+    macro and per-class precision/recall/F1, the confusion matrix, calibration (ECE and its
+    reliability bins) and the per-image predictions (for McNemar's test and the confusion plots);
+    and accuracy on each corrupted set, per type and level."""
+    probs = predict_logits(model, to_model(images, device), amp=amp).softmax(1)      # (N, K)
+    confidence, pred = (t.cpu().numpy() for t in probs.max(1))
+    m = classification_metrics(labels, pred, class_names)
+    m["reliability"] = reliability(confidence, pred == labels)
+    m["ece"] = ece_from_bins(m["reliability"])
+    m["predictions"] = pred.tolist()
+    bar = progress(total=len(robustness.images) * len(robustness.levels), desc="scoring", unit="set")
+    m["robustness"] = {}
+    for kind, sets in robustness.images.items():
+        m["robustness"][kind] = {}
+        for i, level in enumerate(robustness.levels):
+            m["robustness"][kind][str(level)] = _accuracy(model, sets[i], robustness.labels, device, amp)
+            bar.update()
+    bar.close()
+    return m
+
+
+def _accuracy(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, device: torch.device, amp: bool) -> float:
+    pred = predict_logits(model, to_model(images, device), amp=amp).argmax(1).cpu().numpy()
+    return float((pred == labels).mean())
+
+
+def accuracy_per_class(model: torch.nn.Module, images: dict[str, np.ndarray], class_names: list[str],
+                       device: torch.device) -> dict | None:
+    """Accuracy on labelled image sets, overall and per class (None for an empty set): used for
+    train-on-real / test-on-synthetic, the `real` classifiers on the filtered synthetic images."""
+    per_class, correct, total = {}, 0, 0
+    for label, name in enumerate(class_names):
+        x = images.get(name)
+        if x is None or len(x) == 0:
+            per_class[name] = None
+            continue
+        hits = int((predict_logits(model, to_model(x, device)).argmax(1).cpu().numpy() == label).sum())
+        per_class[name] = hits / len(x)
+        correct, total = correct + hits, total + len(x)
+    return {"overall": correct / total, "per_class": per_class} if total else None

@@ -1,0 +1,2 @@
+"""Rendering only: the summary for `dvc metrics`, the markdown and the self-contained HTML report.
+Nothing here computes a measurement, so a change to the report's look re-runs only `report`."""

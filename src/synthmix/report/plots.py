@@ -1,0 +1,55 @@
+"""The data of the top-level `dvc plots` (dvc.yaml `plots:`), drawn by the templates in .dvc/plots/:
+a handful of charts a person reads first, each overlaying what the per-stage plots show one at a
+time. Every file has a `series` column (a variant or a class) that the templates colour by."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def read_curve(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(step, value) columns of a dvclive plot file (`step\\t<name>` with a header)."""
+    table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+    return table[:, 0], table[:, 1]
+
+
+def _tsv(header: list[str], rows: list[list]) -> str:
+    return "\t".join(header) + "\n" + "".join("\t".join(str(c) for c in row) + "\n" for row in rows)
+
+
+def validation_accuracy(curves: dict[str, list[Path]]) -> str:
+    """Validation accuracy per epoch, one line per variant (the mean over its seeds' runs)."""
+    rows = []
+    for variant, paths in curves.items():
+        runs = [read_curve(p) for p in paths]
+        epochs = runs[0][0]
+        mean = np.mean([values for _, values in runs], axis=0)
+        rows += [[int(e), f"{v:.6f}", variant] for e, v in zip(epochs, mean)]
+    return _tsv(["epoch", "val_acc", "series"], rows)
+
+
+def gan_scores(curves: dict[str, Path]) -> str:
+    """The GAN checkpoint score (Fréchet distance in judge features) per step, one line per class."""
+    rows = []
+    for name, path in curves.items():
+        steps, values = read_curve(path)
+        rows += [[int(s), f"{v:.6f}", name] for s, v in zip(steps, values)]
+    return _tsv(["step", "fid_judge", "series"], rows)
+
+
+def robustness(results: dict[str, dict]) -> str:
+    """Mean test accuracy per corruption type and level, one line per variant (faceted by type)."""
+    rows = [[level, f"{acc:.6f}", kind, variant] for variant, r in results.items()
+            for kind, curve in r["robustness"].items() for level, acc in curve.items()]
+    return _tsv(["level", "accuracy", "kind", "series"], rows)
+
+
+def reliability(results: dict[str, dict]) -> str:
+    """Reliability diagram points (bin mean confidence, accuracy), one line per variant."""
+    rows = []
+    for variant, r in results.items():
+        bins = r["reliability"]
+        rows += [[f"{c / n:.6f}", f"{a / n:.6f}", n, variant]
+                 for n, c, a in zip(bins["count"], bins["confidence_sum"], bins["correct_sum"]) if n]
+    return _tsv(["confidence", "accuracy", "count", "series"], rows)
