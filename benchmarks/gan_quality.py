@@ -64,7 +64,7 @@ def main() -> None:
                       seed_for(params.judge.seed, "judge"), device)
     for q in judge.parameters():
         q.requires_grad_(False)
-    tuned = params.gan if args.steps is None else replace(params.gan, steps=args.steps)
+    tuned = params.gan.for_image_size(params.data.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     if args.lr is not None:
         tuned = replace(tuned, lr_g=args.lr, lr_d=args.lr)
     if args.diffaugment is not None:

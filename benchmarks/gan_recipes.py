@@ -140,7 +140,7 @@ def main() -> None:
     judge = Judge(model.requires_grad_(False), calib["temperature"], calib)
     real = accuracy(images, labels, data, params, params.classifier.seeds, device)
     real_mean, real_std = mean_std(real)
-    base = params.gan if args.steps is None else replace(params.gan, steps=args.steps)
+    base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
           f"{base.steps} GAN steps, filter {params.filter.mode} (quantile {params.filter.quantile}), "

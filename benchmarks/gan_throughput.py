@@ -13,6 +13,7 @@ Prints images/s for both and the ratio (ours / baseline), measured in the same r
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import statistics
 import sys
 import time
@@ -84,7 +85,7 @@ def main() -> None:
     args = ap.parse_args()
     device = torch.device(args.device)
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
-    p = params.gan.__class__(**{**params.gan.__dict__, "steps": args.steps})
+    p = replace(params.gan, steps=args.steps)
     raw = load_digits()
     data = prepare(raw.images, raw.labels, {"name": "digits", "classes": raw.class_names}, params.data)
     images = data.train[args.class_name]

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 from synthmix.core import runtime
-from synthmix.core.io import atomic_path, load_json, save_json, save_torch
+from synthmix.core.io import atomic_path, load_json, save_json
 from synthmix.core.stage import run
 from synthmix.data.store import read_prepared
-from synthmix.gan.sample import load_gan
+from synthmix.gan.sample import load_gan, write_gan
 from synthmix.judge import load_judge
 from synthmix.params import load_params
 from synthmix.synth.filter import class_cut
@@ -44,7 +44,7 @@ def main() -> None:
         ckpt, rounds = refine_class(load_gan(args.gans / f"{name}.pt"), data.train[name], judge, label, params.gan,
                                     params.refine, params.filter, cut, seed, device, name=f"class {name!r}",
                                     amp=params.runtime.amp)
-        save_torch(args.out / f"{name}.pt", ckpt)
+        write_gan(args.out / f"{name}.pt", ckpt)
         log["per_class"][name] = rounds
     save_json(args.metrics, log)
     print(f"refine: {params.refine.rounds} round(s) for {len(data.class_names)} classes")

@@ -26,9 +26,9 @@ def main() -> None:
     ap.add_argument("--metrics", type=Path, required=True, help="dvclive directory (loss curves, samples.png)")
     args = ap.parse_args()
     params = load_params()
-    p = params.gan
     device = runtime.setup(params.runtime)
     images = load_npy(args.images)
+    p = params.gan.for_image_size(images.shape[1])      # gan.steps 'auto' scales with the image area
     seed = runtime.seed_for(p.seed, "gan", args.class_name)
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input

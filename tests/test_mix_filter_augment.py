@@ -21,9 +21,9 @@ def test_mix_counts(n_real, ratio, mode, expected):
 
 
 def test_mix_counts_rejects_impossible():
-    with pytest.raises(ValueError, match="can never reach 100% synthetic"):
+    with pytest.raises(ValueError, match="cannot reach 100% synthetic"):
         mix_counts(10, 100, "add")
-    with pytest.raises(ValueError, match="can never reach 100% synthetic"):
+    with pytest.raises(ValueError, match="cannot reach 100% synthetic"):
         mix_counts(10, 100, "balance")
     with pytest.raises(ValueError, match="0..100"):
         mix_counts(10, 101, "replace")

@@ -32,7 +32,7 @@ def test_shipped_params_are_valid_and_complete():
 
 @pytest.mark.parametrize("section,key,value,words", [
     ("gan", "stepz", 10, ["gan.stepz", "allowed keys in gan", "steps"]),
-    ("gan", "steps", "many", ["gan.steps", "'many'", "an int >= 1"]),
+    ("gan", "steps", "many", ["gan.steps", "'many'", "an int >= 1, or 'auto'"]),
     ("gan", "steps", True, ["gan.steps", "True", "an int"]),
     ("gan", "lr_g", 0, ["gan.lr_g", "0", "> 0"]),
     ("filter", "threshold", 1.5, ["filter.threshold", "1.5", "[0.0, 1.0]"]),
@@ -64,7 +64,7 @@ def test_unknown_section_is_rejected():
 
 def test_cross_field_rules():
     doc = with_change("mix", "ratios", [50, 100])
-    with pytest.raises(ParamsError, match=r"mix.ratios\[1\] = 100 with mix.mode = 'add': .* can never reach 100%"):
+    with pytest.raises(ParamsError, match=r"mix.ratios\[1\] = 100 with mix.mode = 'add': .* cannot reach 100%"):
         parse_params(doc)
     doc["mix"]["mode"] = "balance"
     with pytest.raises(ParamsError, match="mix.ratios.1. = 100 with mix.mode = 'balance'"):

@@ -33,17 +33,19 @@ def save_cnn(path: str | Path, model: Cnn, cfg: CnnConfig, **meta) -> None:
 
 
 def load_cnn(source: str | Path | dict, device: torch.device | str) -> Cnn:
-    """Rebuild a CNN in eval mode from a checkpoint file (or its loaded dict)."""
+    """Rebuild a CNN in eval mode, in channels-last layout, from a checkpoint file (or its loaded dict)."""
     ckpt = source if isinstance(source, dict) else load_torch(source)
     model = Cnn(CnnConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])
-    return model.to(device).eval()
+    # the layout oneDNN and cuDNN convolutions want: inference ~1.7x faster on CPU (benchmarks/README.md)
+    return model.to(device, memory_format=torch.channels_last).eval()
 
 
 @torch.no_grad()
-def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1024, amp: bool = False) -> torch.Tensor:
+def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256, amp: bool = False) -> torch.Tensor:
     """float32 logits (N, K) of x (N, C, H, W): eval mode, batches of `batch_size` in channels-last
-    layout (bounded memory, the layout the convolution kernels want), bf16 autocast on CUDA if `amp`."""
+    layout (the layout the convolution kernels want; batches that stay in cache: 256 images ran
+    ~2x faster than 1024 on CPU), bf16 autocast on CUDA if `amp`."""
     model.eval()
     if len(x) == 0:
         return _empty_logits(model, x)
@@ -59,10 +61,10 @@ def _empty_logits(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def embed(model: Cnn, images: np.ndarray, device: torch.device, batch_size: int = 1024) -> np.ndarray:
-    """Penultimate features, float64 (N, d), of uint8 (N, H, W, C) images."""
+def embed(model: Cnn, images: np.ndarray, device: torch.device, batch_size: int = 256) -> np.ndarray:
+    """Penultimate features, float64 (N, d), of uint8 (N, H, W, C) images (batched as predict_logits)."""
     model.eval()
-    x = to_model(images, device)
+    x = to_model(images, device, channels_last=True)
     # an empty set still gives (0, d): one pass over the empty slice
     return torch.cat([model.embed(x[i:i + batch_size]) for i in range(0, max(len(x), 1), batch_size)]
                      ).double().cpu().numpy()

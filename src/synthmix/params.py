@@ -29,7 +29,7 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
        choices: tuple | None = None, lo_open: bool = False, hi_open: bool = False,
        item_lo: float | None = None, item_hi: float | None = None, item_choices: tuple | None = None,
        doc: str = ""):
-    """A dataclass field carrying its constraints."""
+    """A dataclass field carrying its constraints. A field typed `int | str` takes an int or "auto"."""
     meta = {"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open, "hi_open": hi_open,
             "item_lo": item_lo, "item_hi": item_hi, "item_choices": item_choices, "doc": doc}
     if isinstance(default, list):
@@ -37,6 +37,7 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
     return field(default=default, metadata=meta)
 
 
+AUTO = "auto"
 DATASETS = ("digits", "mnist_sample", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
 GAN_FAMILIES = ("dcgan", "hinge", "wgan_gp")
 FILTER_MODES = ("relative", "top", "threshold")
@@ -73,7 +74,8 @@ class GanParams:
     z_dim: int = _f(64, lo=1)
     g_width: int = _f(32, lo=4, doc="generator channels at the last upsampling block")
     d_width: int = _f(32, lo=4, doc="discriminator channels at the first block")
-    steps: int = _f(300, lo=1)
+    steps: int | str = _f(AUTO, lo=1, doc="GAN steps per class, or 'auto': 300 at 16x16, scaled with the image "
+                          "area (28x28: 900, 32x32: 1200, 64x64: 4800), rounded to a multiple of 50")
     batch_size: int = _f(32, lo=2)
     lr_g: float = _f(2e-4, lo=0.0, lo_open=True)
     lr_d: float = _f(2e-4, lo=0.0, lo_open=True)
@@ -98,6 +100,13 @@ class GanParams:
     checkpoint_every: int = _f(100, lo=0, doc="save the full training state every N steps so a killed stage "
                                "resumes (0 = never); kept in .synthmix/resume, outside DVC's outputs")
     seed: int = _f(0, lo=0)
+
+    def for_image_size(self, size: int) -> "GanParams":
+        """These params with `steps` resolved: 'auto' is 300 steps at 16x16, scaled with the image
+        area and rounded to a multiple of 50 (larger images need a longer budget)."""
+        if self.steps != AUTO:
+            return self
+        return dataclasses.replace(self, steps=max(50, 50 * round(300 * (size / 16) ** 2 / 50)))
 
 
 @dataclass(frozen=True)
@@ -278,6 +287,12 @@ def _check_scalar(value: Any, typ: type, key: str, meta: dict) -> Any:
 
 
 def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
+    if typing.get_origin(typ) in (typing.Union, types.UnionType) and typing.get_args(typ)[1] is str:  # int | "auto"
+        if value == AUTO:
+            return value
+        if isinstance(value, str):
+            raise ParamsError(f"params: {key} = {value!r}: must be {_describe(meta, int)}, or {AUTO!r}")
+        return _check_scalar(value, typing.get_args(typ)[0], key, meta)
     if typing.get_origin(typ) in (typing.Union, types.UnionType):  # int | dict[str, int]
         scalar, mapping = typing.get_args(typ)
         if not isinstance(value, dict):
@@ -354,8 +369,6 @@ def _check_combination(p: Params) -> None:
     if p.generate.max_draws < p.generate.per_class:
         raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
                           f"({p.generate.per_class}), the number of images each class must keep")
-    if p.gan.warmup_steps and p.gan.steps < 1:
-        raise ParamsError("params: gan.warmup_steps needs gan.steps >= 1")
     if p.data.name == "folder" and not p.data.root:
         raise ParamsError("params: data.root = '': data.name = 'folder' needs data.root, the folder holding "
                           "one sub-folder of images per class")

@@ -22,7 +22,7 @@ def check_ratio(ratio: int, mode: str) -> None:
     if not 0 <= ratio <= 100:
         raise ValueError(f"ratio {ratio} must be in 0..100")
     if ratio == 100 and mode in ("add", "balance"):
-        raise ValueError(f"mix mode {mode!r} keeps every real image, so it can never reach 100% synthetic; use "
+        raise ValueError(f"mix mode {mode!r} keeps every real image, so it cannot reach 100% synthetic; use "
                          "ratios below 100 (the `synthetic` variant is the synthetic-only classifier) or mode 'replace'")
 
 

@@ -80,13 +80,18 @@ class RobustnessSets:
     """Corrupted copies of a stratified subset of the real test split (the `corrupt` stage).
 
     dir: meta.json (kinds, levels, test-split indices), labels.npy int64 (n,), <kind>.npy uint8
-    (levels, n, H, W, C) with levels in sorted order (level 0 = the clean subset).
+    (L, n, H, W, C) for the L levels above 0 in sorted order. Level 0 is the clean subset itself,
+    so it is not stored: its accuracy comes from the clean predictions at `indices`.
     """
     kinds: list[str]
-    levels: list[float]
-    indices: list[int]
+    levels: list[float]              # sorted, possibly with 0.0
+    indices: list[int]               # into the test split
     labels: np.ndarray
-    images: dict[str, np.ndarray]
+    images: dict[str, np.ndarray]    # kind -> (levels above 0, n, H, W, C)
+
+    @property
+    def corrupted_levels(self) -> list[float]:
+        return [level for level in self.levels if level > 0]
 
 
 def write_robustness(dir: Path, sets: RobustnessSets) -> None:

@@ -109,9 +109,12 @@ def stratified_subset(labels: np.ndarray, max_images: int, seed: int) -> np.ndar
 
 
 def corrupted_sets(images: np.ndarray, kinds: list[str], levels: list[float], seed_of) -> dict[str, np.ndarray]:
-    """kind -> uint8 (L, N, H, W, C): the images corrupted at each level (sorted), level 0 = clean.
+    """kind -> uint8 (L, N, H, W, C): the images corrupted at each level above 0 (sorted); level 0,
+    the clean images, is not repeated.
 
     seed_of(kind, level) gives each set its own seed, so adding a level changes no other set.
     """
-    return {kind: np.stack([corrupt(images, kind, level, seed_of(kind, level)) for level in sorted(levels)])
-            for kind in kinds}
+    above = sorted(level for level in levels if level > 0)
+    if not above:
+        return {kind: np.zeros((0, *images.shape), images.dtype) for kind in kinds}
+    return {kind: np.stack([corrupt(images, kind, level, seed_of(kind, level)) for level in above]) for kind in kinds}

@@ -24,13 +24,16 @@ def score_run(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, ro
     m["reliability"] = reliability(confidence, pred == labels)
     m["ece"] = ece_from_bins(m["reliability"])
     m["predictions"] = pred.tolist()
-    bar = progress(total=len(robustness.images) * len(robustness.levels), desc="scoring", unit="set")
+    subset = np.asarray(robustness.indices, np.int64)
+    clean_subset = float((pred[subset] == robustness.labels).mean()) if len(subset) else 0.0
+    bar = progress(total=len(robustness.images) * len(robustness.corrupted_levels), desc="scoring", unit="set")
     m["robustness"] = {}
     for kind, sets in robustness.images.items():
-        m["robustness"][kind] = {}
-        for i, level in enumerate(robustness.levels):
-            m["robustness"][kind][str(level)] = _accuracy(model, sets[i], robustness.labels, device, amp)
+        curve = {"0.0": clean_subset} if 0.0 in robustness.levels else {}
+        for i, level in enumerate(robustness.corrupted_levels):
+            curve[str(level)] = _accuracy(model, sets[i], robustness.labels, device, amp)
             bar.update()
+        m["robustness"][kind] = dict(sorted(curve.items(), key=lambda kv: float(kv[0])))
     bar.close()
     return m
 

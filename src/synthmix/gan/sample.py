@@ -41,8 +41,16 @@ def latent_stream(G: Generator, seed: int, device: torch.device, chunk: int):
 
 
 def save_gan(path: str | Path, G: Generator, D: Discriminator, cfg: GanConfig, step: int, **meta) -> None:
-    save_torch(path, {"model": G.state_dict(), "discriminator": D.state_dict(), "config": asdict(cfg),
-                      "step": step, **meta})
+    write_gan(path, {"model": G.state_dict(), "discriminator": D.state_dict(), "config": asdict(cfg),
+                     "step": step, **meta})
+
+
+def write_gan(path: str | Path, ckpt: dict) -> None:
+    """Write a GAN checkpoint dict (e.g. a refined one); its required keys are checked first."""
+    missing = {"model", "discriminator", "config", "step"} - set(ckpt)
+    if missing:
+        raise ValueError(f"a GAN checkpoint needs {sorted(missing)}")
+    save_torch(path, ckpt)
 
 
 def load_gan(path: str | Path) -> dict:

@@ -239,6 +239,7 @@ def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun) -> None:
 
 def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanResult:
     """Train a GAN on uint8 (N, H, W, C) images of one class; see the module docstring for the step.
+    `p.steps` 'auto' is resolved for the image size (`GanParams.for_image_size`).
 
     Divergence (NaN/inf, or |D loss| > p.max_d_loss at a log step): p.on_divergence "stop" raises
     DivergenceError naming run.name and the step; "restore" ends training with the best snapshot.
@@ -246,6 +247,7 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
     n, size, _, channels = images.shape
     if n < 2:
         raise ValueError(f"{n} real image(s): a GAN needs at least 2 to train on")
+    p = p.for_image_size(size)
     loss, cfg = get_loss(p.family), model_config(p, size, channels)
     t = GanTraining(p, cfg, seed, n, run)
     x = to_model(images, run.device, channels_last=True)   # (N, C, S, S) in [-1, 1], converted once
