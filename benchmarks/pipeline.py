@@ -3,7 +3,7 @@ and each stage's wall time and peak memory (resident set size).
 
 Runs in a temporary copy of the repository (git + dvc initialised there), so your workspace and
 cache are untouched. The baseline, measured in the same run, is the bare start-up of one stage
-process (python + importing torch and the synthmix stage modules): the floor a stage cannot go
+process (python + importing torch and the synthmix training modules): the floor a stage cannot go
 below, which DVC pays once per stage.
 
     python benchmarks/pipeline.py [--params-override gan.steps=100 ...] [--keep]
@@ -59,7 +59,7 @@ def main() -> None:
     env = dict(os.environ, SYNTHMIX_PROFILE=str(profile), DVC_NO_ANALYTICS="1",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
-    startup = min(timed([sys.executable, "-c", "import torch, dvclive, synthmix.train.loop, synthmix.gan.train"],
+    startup = min(timed([sys.executable, "-c", "import torch, synthmix.classifier.train, synthmix.gan.train"],
                         repo, env)[0] for _ in range(3))
     full, out = timed([sys.executable, "-m", "dvc", "repro"], repo, env)
     n_stages = out.stdout.count("Running stage")

@@ -12,7 +12,7 @@ from synthmix.classifier.augment import augment_batch
 from synthmix.classifier.train import fit
 from synthmix.core import runtime
 from synthmix.core.io import save_json
-from synthmix.core.stage import live_logger, open_live, run
+from synthmix.core.stage import open_run_log, run
 from synthmix.data.store import read_class_files, read_prepared, read_robustness
 from synthmix.evaluate.score import score_run
 from synthmix.judge import save_cnn
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--synthetic", type=Path, help="filtered synthetic directory (synthetic and mix_ variants)")
     ap.add_argument("--robustness", type=Path, required=True, help="corrupted test sets (the corrupt stage)")
     ap.add_argument("--model", type=Path, required=True, help="checkpoint to write")
-    ap.add_argument("--metrics", type=Path, required=True, help="dvclive directory")
+    ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (curves in dvclive's layout)")
     ap.add_argument("--scores", type=Path, required=True, help="this run's test measurements (JSON)")
     args = ap.parse_args()
     params = load_params()
@@ -43,12 +43,12 @@ def main() -> None:
                                           params.filter.min_unique, seed)
     augment = (lambda x, gen: augment_batch(x, params.augment, gen)) if variant.kind == "augmented" else None
 
-    live = open_live(args.metrics)
+    curves = open_run_log(args.metrics)
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(classes), params.classifier, seed,
-                           device, augment=augment, log=live_logger(live), amp=params.runtime.amp,
+                           device, augment=augment, log=curves.log, amp=params.runtime.amp,
                            compile=params.runtime.compile)
-    live.summary.update(info | {"train_images": int(len(images))})
-    live.end()
+    curves.summary.update(info | {"train_images": int(len(images))})
+    curves.end()
     if counts is not None:
         save_json(args.metrics / "mix_counts.json", counts)
     save_cnn(args.model, model, cfg, step=info["best_epoch"], variant=variant.name, seed=args.seed, classes=classes)

@@ -10,7 +10,7 @@ from synthmix.core import runtime
 from synthmix.core.images import save_grid
 from synthmix.core.io import load_npy, sha256_file
 from synthmix.core.resume import Resume, source_hash
-from synthmix.core.stage import live_logger, open_live, run
+from synthmix.core.stage import open_run_log, run
 from synthmix.gan.sample import sample, save_gan
 from synthmix.gan.train import GanRun, train_gan
 from synthmix.judge import fid_scorer, load_judge
@@ -23,7 +23,7 @@ def main() -> None:
     ap.add_argument("--images", type=Path, required=True, help="this class's prepared training images (.npy)")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (features for scoring and warm-up)")
     ap.add_argument("--model", type=Path, required=True, help="GAN checkpoint to write")
-    ap.add_argument("--metrics", type=Path, required=True, help="dvclive directory (loss curves, samples.png)")
+    ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (loss curves in dvclive's layout, samples.png)")
     args = ap.parse_args()
     params = load_params()
     device = runtime.setup(params.runtime)
@@ -40,16 +40,15 @@ def main() -> None:
     judge = load_judge(args.judge, device)
     eval_seed = runtime.seed_for(seed, "eval")
     score = fid_scorer(judge, images, lambda G: sample(G, p.eval_samples, eval_seed, device), device)
-    live = open_live(args.metrics)
+    curves = open_run_log(args.metrics)
     result = train_gan(images, p, seed, GanRun(
-        device, amp=params.runtime.amp, compile=params.runtime.compile, log=live_logger(live), resume=resume,
+        device, amp=params.runtime.amp, compile=params.runtime.compile, log=curves.log, resume=resume,
         score=score if p.eval_every else None, features=judge.model.embed, name=f"class {args.class_name!r}"))
     for step, value in result.info["scores"]:   # the checkpoint-score curve, next to the losses
-        live.step = step
-        live.log_metric("fid_judge", value)
-    live.summary.update(steps=p.steps, real_images=len(images), chosen_step=result.info["chosen_step"],
-                        best_fid_judge=result.info["best_score"], diverged_at=result.info["diverged_at"])
-    live.end()
+        curves.log(step, {"fid_judge": value})
+    curves.summary.update(steps=p.steps, real_images=len(images), chosen_step=result.info["chosen_step"],
+                          best_fid_judge=result.info["best_score"], diverged_at=result.info["diverged_at"])
+    curves.end()
     save_gan(args.model, result.G, result.D, result.cfg, result.info["chosen_step"], class_name=args.class_name)
     save_grid(args.metrics / "samples.png", sample(result.G, 64, seed, device))
     resume.clear()

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from synthmix.core import runtime
-from synthmix.core.stage import live_logger, open_live, run
+from synthmix.core.stage import open_run_log, run
 from synthmix.classifier.train import fit
 from synthmix.data.store import read_prepared
 from synthmix.judge import calibrate, save_cnn
@@ -17,21 +17,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
     ap.add_argument("--model", type=Path, required=True, help="judge checkpoint to write")
-    ap.add_argument("--metrics", type=Path, required=True, help="dvclive directory")
+    ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (curves in dvclive's layout)")
     args = ap.parse_args()
     params = load_params()
     device = runtime.setup(params.runtime)
     data = read_prepared(args.data)
     images, labels = data.train_arrays()
-    live = open_live(args.metrics)
+    curves = open_run_log(args.metrics)
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names),
                            params.judge, runtime.seed_for(params.judge.seed, "judge"), device,
-                           log=live_logger(live), amp=params.runtime.amp, compile=params.runtime.compile)
+                           log=curves.log, amp=params.runtime.amp, compile=params.runtime.compile)
     calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
     temperature = calib["temperature"]
-    live.summary.update(info | {"temperature": temperature} | {
+    curves.summary.update(info | {"temperature": temperature} | {
         f"{split}_{k}": v for split in ("val", "test") for k, v in calib[split].items() if k.startswith("ece")})
-    live.end()
+    curves.end()
     save_cnn(args.model, model, cfg, step=info["best_epoch"], classes=data.class_names, temperature=temperature,
              calibration=calib)
     v, t = calib["val"], calib["test"]

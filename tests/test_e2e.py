@@ -77,7 +77,7 @@ def make_repo(dest: Path, params: dict | None = None) -> Path:
         shutil.copy2(ROOT / name, dest / name)
     set_params(dest, params or TINY)
     run(["git", "add", "-A"], dest)
-    run(["git", "commit", "-qm", "init"], dest)  # dvclive reads the git HEAD
+    run(["git", "commit", "-qm", "init"], dest)  # dvc exp needs a commit
     return dest
 
 

@@ -71,8 +71,9 @@ def test_failed_stage_removes_its_outputs(tmp_path, capsys):
 
     def main_user_error():
         io.save_npy(out, np.zeros(3))
-        stage.open_live(tmp_path / "live")
-        (tmp_path / "live").mkdir(exist_ok=True)
+        curves = stage.open_run_log(tmp_path / "live")
+        curves.log(1, {"loss": 0.5})
+        curves.end()                                  # written, then the stage fails: removed too
         raise DataError("bad.csv: broken")
     with pytest.raises(SystemExit) as e:
         stage.run(main_user_error)

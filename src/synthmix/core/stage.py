@@ -1,4 +1,4 @@
-"""What every stage script shares: clean errors for bad input, and dvclive set up for a stage."""
+"""What every stage script shares: clean errors for bad input, no partial outputs, and a run log."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ from typing import Callable
 
 from synthmix.core import io
 from synthmix.core.errors import DataError
+from synthmix.core.live import RunLog
 from synthmix.params import ParamsError
 
 # Errors caused by the user's params or data: one clear line, no traceback, exit status 2.
@@ -61,7 +62,7 @@ LIVE_DIRS: list[Path] = []
 
 
 def remove_outputs() -> list[Path]:
-    """Delete every output written by this process (files via core.io, dvclive directories)."""
+    """Delete every output written by this process (files via core.io, run-log directories)."""
     removed = []
     for path in [*io.WRITTEN, *LIVE_DIRS]:
         if path.is_dir():
@@ -78,19 +79,7 @@ def remove_outputs() -> list[Path]:
     return removed
 
 
-def open_live(dir: str | Path):
-    """A dvclive logger writing under `dir` that leaves dvc.yaml and DVC experiments alone."""
-    from dvclive import Live
-
+def open_run_log(dir: str | Path) -> RunLog:
+    """Training curves and a summary under `dir` (dvclive's layout), removed if the stage fails."""
     LIVE_DIRS.append(Path(dir))
-    return Live(str(dir), dvcyaml=False, save_dvc_exp=False, report=None)
-
-
-def live_logger(live) -> Callable[[int, dict[str, float]], None]:
-    """A log(step, values) function for the training loops, writing one dvclive step per call."""
-    def log(step: int, values: dict[str, float]) -> None:
-        live.step = step
-        for name, value in values.items():
-            live.log_metric(name, value)
-        live.next_step()
-    return log
+    return RunLog(dir)

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def read_curve(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(step, value) columns of a dvclive plot file (`step\\t<name>` with a header)."""
+    """(step, value) columns of a run-log curve file (`step\\t<name>` with a header)."""
     table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
     return table[:, 0], table[:, 1]
 
