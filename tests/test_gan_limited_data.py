@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from synthmix.core.optim import Adam
 from synthmix.evaluate.frechet import frechet_distance
 from synthmix.gan.diffaugment import POLICIES, diff_augment, parse_policy
 from synthmix.gan.ema import EMA
@@ -109,7 +110,7 @@ def test_warm_up_moves_generator_towards_real_feature_statistics():
     G = Generator(GanConfig(16, 1, 8, 4, 4))
     judge = Cnn(CnnConfig(1, 3, 4)).eval()
     x = torch.rand(24, 1, 16, 16) * 2 - 1
-    losses = warm_up(G, torch.optim.Adam(G.parameters(), 1e-2), x, judge.embed, 40, 8,
+    losses = warm_up(G, Adam(G.parameters(), 1e-2), x, judge.embed, 40, 8,
                      torch.Generator().manual_seed(0))
     assert len(losses) == 40 and np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
 

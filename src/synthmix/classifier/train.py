@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from synthmix.core.images import to_model
+from synthmix.core.optim import Adam, one_cycle
 from synthmix.core.progress import progress
 from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
@@ -38,8 +39,8 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
     gen = make_generator(seed, device)
     n = len(x)
     steps_per_epoch = max(1, -(-n // p.batch_size))
-    opt = torch.optim.AdamW(model.parameters(), lr=p.lr, weight_decay=p.weight_decay, fused=True)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p.lr, total_steps=p.epochs * steps_per_epoch)
+    opt = Adam(model.parameters(), lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
+    total_steps = p.epochs * steps_per_epoch
 
     run_model = maybe_compile(model, compile)
     best = {"val_acc": -1.0, "epoch": 0, "state": None}
@@ -56,10 +57,10 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
             with autocast(device, amp):
                 logits = run_model(xb).float()
                 loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             loss.backward()
+            opt.lr, opt.beta1 = one_cycle(opt.steps, total_steps, p.lr)
             opt.step()
-            sched.step()
             total += torch.stack([loss.detach() * len(idx), (logits.argmax(1) == yb).sum().float()])
         train_loss, train_acc = (total / n).tolist()
         val_loss, val_acc = cross_entropy_accuracy(model, vx, vy)

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from synthmix.core.images import to_model
+from synthmix.core.optim import Adam
 from synthmix.core.progress import progress
 from synthmix.core.resume import Resume
 from synthmix.core.runtime import autocast, maybe_compile
@@ -104,14 +105,14 @@ class GanTraining:
     def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, run: GanRun):
         device = run.device
         torch.manual_seed(seed)  # module initialisation
-        # channels_last + fused Adam: faster steps on CPU (benchmarks/gan_throughput.py)
+        # channels_last: faster steps on CPU (benchmarks/gan_throughput.py)
         self.G = Generator(cfg).to(device, memory_format=torch.channels_last)
         self.D = Discriminator(cfg).to(device, memory_format=torch.channels_last)
         if run.init is not None:
             self.G.load_state_dict(run.init["G"])
             self.D.load_state_dict(run.init["D"])
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2), fused=True)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2), fused=True)
+        self.opt_g = Adam(self.G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2))
+        self.opt_d = Adam(self.D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2))
         self.gen = make_generator(seed, device)
         self.sampler = IndexSampler(n, min(p.batch_size, n), self.gen, device)
         self.ema = make_ema(self.G, 0.0)        # replaced by `start_ema` once warm-up is done
@@ -153,7 +154,7 @@ class GanTraining:
         self.ema.recalibrate([torch.randn(64, self.G.z_dim, generator=g, device=self.sums.device) for _ in range(4)])
 
 
-def warm_up(G: Generator, opt: torch.optim.Optimizer, x: torch.Tensor, features: FeatureFn, steps: int,
+def warm_up(G: Generator, opt: Adam, x: torch.Tensor, features: FeatureFn, steps: int,
             batch_size: int, gen: torch.Generator) -> list[float]:
     """Pre-train G so the mean and spread of features(G(z)) match those of the real class.
 
@@ -168,7 +169,7 @@ def warm_up(G: Generator, opt: torch.optim.Optimizer, x: torch.Tensor, features:
         z = torch.randn(batch_size, G.z_dim, generator=gen, device=x.device)
         f = features(G(z))
         loss = F.mse_loss(f.mean(0), mu) + F.mse_loss(f.std(0), sd)
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.detach())
@@ -190,7 +191,7 @@ def discriminator_step(t: GanTraining, x: torch.Tensor, loss: GanLoss, augment, 
             loss_d = loss_d + p.gp_lambda * gradient_penalty(D_run, real_in, fake_in, t.gen)
         if t.lecam is not None:
             loss_d = loss_d + p.lecam * t.lecam(real_out, fake_out)
-    t.opt_d.zero_grad(set_to_none=True)
+    t.opt_d.zero_grad()
     loss_d.backward()
     t.opt_d.step()
     return fake, loss_d, real_out, fake_out
@@ -201,7 +202,7 @@ def generator_step(t: GanTraining, fake: torch.Tensor, loss: GanLoss, augment, D
     non-saturating -log D(G(z)) for dcgan, -D(G(z)) for hinge and wgan_gp."""
     with autocast(fake.device, amp):
         loss_g = loss.g(D_run(augment(fake)).float())
-    t.opt_g.zero_grad(set_to_none=True)
+    t.opt_g.zero_grad()
     loss_g.backward()
     t.opt_g.step()
     return loss_g
