@@ -13,7 +13,8 @@ classifier seeds and tested on the real test split: train on synthetic, test on 
     python benchmarks/gan_recipes.py --dataset digits --image-size 16 --steps 300
     python benchmarks/gan_recipes.py --recipe 'mine:family=hinge,lecam=0.1'   # any gan.* overrides
 
-Prints one row per recipe: kept images per class (the fewest, and the classes below
+Prints one row per recipe and filter rule (the shipped one, and any given with --filters, applied
+to the same trained GANs): kept images per class (the fewest, and the classes below
 filter.min_unique), draws, the synthetic variant's test accuracy (mean ± std over seeds) and its
 ratio to real, and the GAN training time.
 """
@@ -76,6 +77,15 @@ def parse_overrides(base: GanParams, text: str) -> GanParams:
     return replace(base, **changes)
 
 
+def parse_filter(base, text: str):
+    """'mode=top,fraction=0.5' over the shipped filter params."""
+    from synthmix.params import FilterParams
+
+    types = {f.name: type(getattr(base, f.name)) for f in fields(FilterParams)}
+    changes = {k: types[k](v) for k, _, v in (part.partition("=") for part in text.split(",") if part)}
+    return replace(base, **changes)
+
+
 def accuracy(images, labels, data, params, seeds, device) -> list[float]:
     out = []
     for s in seeds:
@@ -86,23 +96,32 @@ def accuracy(images, labels, data, params, seeds, device) -> list[float]:
     return out
 
 
-def run_recipe(name: str, p: GanParams, data, judge: Judge, params, device) -> dict:
+def train_gans(p: GanParams, data, judge: Judge, device) -> tuple[dict, float, float]:
+    """Every class's GAN, trained and its checkpoint chosen as the train_gan stage does:
+    ({class: generator}, mean judge-space Fréchet distance of the chosen snapshots, seconds)."""
     t0 = time.perf_counter()
-    kept, draws, fids = {}, 0, []
-    for label, c in enumerate(data.class_names):
+    generators, fids = {}, []
+    for c in data.class_names:
         seed = seed_for(p.seed, "gan", c)
         eval_seed = seed_for(seed, "eval")
         score = fid_scorer(judge, data.train[c], lambda G: sample(G, p.eval_samples, eval_seed, device), device)
         result = train_gan(data.train[c], p, seed, GanRun(device, score=score if p.eval_every else None))
+        generators[c] = result.G
         fids.append(result.info["best_score"])
-        out = synthesize_class(result.G, judge, label, data.val_images[data.val_labels == label], params.filter,
+    return generators, float(np.mean([f for f in fids if f is not None] or [np.nan])), time.perf_counter() - t0
+
+
+def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -> dict:
+    """Each class filled as the synthesize stage fills it, then the `synthetic` variant's test
+    accuracy over the classifier seeds (or the classes left with too few images)."""
+    kept, draws = {}, 0
+    for label, c in enumerate(data.class_names):
+        out = synthesize_class(generators[c], judge, label, data.val_images[data.val_labels == label], rule,
                                params.generate, seed_for(params.generate.seed, "generate", c), device)
         kept[c], draws = out.kept, draws + out.stats["drawn"]
-    gan_seconds = time.perf_counter() - t0
     counts = {c: len(x) for c, x in kept.items()}
     short = [c for c, n in counts.items() if n < min(params.filter.min_unique, params.data.per_class_of(c))]
-    row = {"recipe": name, "overrides": RECIPES.get(name, ""), "kept": counts, "draws": draws, "short": short,
-           "gan_seconds": round(gan_seconds, 1), "fid_judge_mean": float(np.mean([f for f in fids if f is not None]))}
+    row = {"kept": counts, "draws": draws, "short": short}
     if not short:
         accs = []
         for s in params.classifier.seeds:
@@ -121,6 +140,8 @@ def main() -> None:
     ap.add_argument("--recipes", nargs="*", default=list(RECIPES), help=f"built-in names: {', '.join(RECIPES)}")
     ap.add_argument("--recipe", action="append", default=[], help="name:key=value,... (gan.* overrides)")
     ap.add_argument("--set", action="append", default=[], help="section.key=YAML value, e.g. filter.quantile=0.25")
+    ap.add_argument("--filters", nargs="*", default=[], help="more filter rules to fill each recipe's classes with, "
+                    "name:key=value,... over filter.*, e.g. none:mode=threshold,threshold=0 top:mode=top")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -149,18 +170,26 @@ def main() -> None:
           f"temperature {calib['temperature']:.3f}, val ECE {calib['val']['ece_before']:.3f} -> "
           f"{calib['val']['ece_after']:.3f}")
     print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
-    print("| recipe | gan.* overrides | kept per class (fewest) | draws | synthetic accuracy | x real | "
+    filters = {"shipped": params.filter} | {name: parse_filter(params.filter, spec) for name, spec in
+                                             (f.split(":", 1) for f in args.filters)}
+    print("| recipe | gan.* overrides | filter | kept per class (fewest) | draws | synthetic accuracy | x real | "
           "judge FID | GAN s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name, overrides in recipes.items():
-        row = run_recipe(name, parse_overrides(base, overrides), data, judge, params, device)
-        row["overrides"] = overrides
-        rows.append(row)
-        acc = "too few kept: " + ", ".join(row["short"]) if row["short"] else "{:.4f} ± {:.4f}".format(*mean_std(row["synthetic"]))
-        ratio = "" if row["short"] else f"{mean_std(row['synthetic'])[0] / real_mean:.3f}"
-        print(f"| {name} | `{overrides}` | {min(row['kept'].values())} | {row['draws']} | {acc} | {ratio} | "
-              f"{row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |", flush=True)
+        generators, fid, seconds = train_gans(parse_overrides(base, overrides), data, judge, device)
+        for filter_name, rule in filters.items():
+            row = fill_and_score(generators, rule, data, judge, params, device)
+            row |= {"recipe": name, "overrides": overrides, "filter": filter_name, "fid_judge_mean": fid,
+                    "gan_seconds": round(seconds, 1)}
+            rows.append(row)
+            if row["short"]:
+                acc, ratio = "too few kept: " + ", ".join(row["short"]), ""
+            else:
+                m, sd = mean_std(row["synthetic"])
+                acc, ratio = f"{m:.4f} ± {sd:.4f}", f"{m / real_mean:.3f}"
+            print(f"| {name} | `{overrides}` | {filter_name} | {min(row['kept'].values())} | {row['draws']} | {acc} | "
+                  f"{ratio} | {fid:.3f} | {seconds:.0f} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"real": real, "steps": base.steps, "rows": rows}, indent=2))
 

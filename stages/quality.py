@@ -10,7 +10,7 @@ from synthmix.core import runtime
 from synthmix.core.io import save_json
 from synthmix.core.stage import run
 from synthmix.data.store import read_class_files, read_prepared
-from synthmix.evaluate.synthetic_quality import measure_quality
+from synthmix.evaluate.synthetic_quality import inception_quality, measure_quality
 from synthmix.judge import load_judge
 from synthmix.params import load_params
 
@@ -27,8 +27,10 @@ def main() -> None:
     device = runtime.setup(params.runtime)
     data = read_prepared(args.data)
     raw = {c: x[:params.generate.per_class] for c, x in read_class_files(args.raw, data.class_names).items()}
-    report = measure_quality(load_judge(args.judge, device), data, raw, read_class_files(args.filtered, data.class_names),
-                             params.quality, device)
+    filtered = read_class_files(args.filtered, data.class_names)
+    report = measure_quality(load_judge(args.judge, device), data, raw, filtered, params.quality, device)
+    if params.quality.inception:        # downloads (once) and verifies the FID network's weights
+        report["inception"] = inception_quality(data, raw, filtered, device)
     save_json(args.out, report)
     for name, s in report["overall"].items():
         if name != "detectability":
@@ -36,6 +38,10 @@ def main() -> None:
                                          f"{s['precision']:.3f}, recall {s['recall']:.3f}" if s else "too few images"))
     print("quality: judge inception score " + ", ".join(f"{n} {v:.3f}" for n, v in report["inception_score"].items()
                                                          if v is not None))
+    for name, s in report.get("inception", {}).items():
+        if isinstance(s, dict):
+            print(f"quality {name} (Inception features): FID {s['fid']:.2f}, KID {s['kid']:.4f} ± {s['kid_std']:.4f} "
+                  f"({s['n_synthetic']} vs {s['n_real']} real test images)")
     if report["overall"]["detectability"]:
         print(f"quality: real-vs-synthetic detector accuracy {report['overall']['detectability']['accuracy']:.3f} "
               "(0.5 = indistinguishable)")

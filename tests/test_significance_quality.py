@@ -164,8 +164,11 @@ def test_html_report_has_every_section_and_embeds_its_images():
     quality = {"overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
                "inception_score": {"real_test": 1.9, "filtered": 1.7},
                "per_class": {c: {"filtered": q, "raw": None, "real_train": q, "detectability": {"accuracy": 0.7}}
-                             for c in ("a", "b")}}
+                             for c in ("a", "b")},
+               "inception": {"feature_space": "Inception", "reference": "real test images",
+                             "filtered": {"fid": 42.5, "kid": 0.03, "kid_std": 0.002, "n_real": 100, "n_synthetic": 10}}}
     summary = summarize(results, _filtering(), quality)
+    assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
     assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
     assert summary["judge"] == {"temperature": 1.5, "ece_before": 0.2, "ece_after": 0.05}
@@ -178,6 +181,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
     assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
     assert "not significant" in html and "no synthetic image kept" in html and "filtered 1.700" in html
     assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
+    assert "Standard FID/KID" in html and "42.50" in html
     assert html.count("<svg") == 3                     # accuracy vs ratio, one robustness chart (blur), reliability
 
 

@@ -24,18 +24,18 @@ from synthmix.core.io import load_torch, save_torch
 from synthmix.core.runtime import autocast
 from synthmix.evaluate.frechet import frechet_distance
 from synthmix.evaluate.metrics import expected_calibration_error
-from synthmix.models.cnn import Cnn, CnnConfig
+from synthmix.models.cnn import CnnConfig, build_classifier
 
 
-def save_cnn(path: str | Path, model: Cnn, cfg: CnnConfig, **meta) -> None:
+def save_cnn(path: str | Path, model: torch.nn.Module, cfg: CnnConfig, **meta) -> None:
     """Write a CNN checkpoint: weights, the config that rebuilds the model, and plain metadata."""
     save_torch(path, {"model": model.state_dict(), "config": asdict(cfg), **meta})
 
 
-def load_cnn(source: str | Path | dict, device: torch.device | str) -> Cnn:
+def load_cnn(source: str | Path | dict, device: torch.device | str) -> torch.nn.Module:
     """Rebuild a CNN in eval mode, in channels-last layout, from a checkpoint file (or its loaded dict)."""
     ckpt = source if isinstance(source, dict) else load_torch(source)
-    model = Cnn(CnnConfig(**ckpt["config"]))
+    model = build_classifier(CnnConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])
     # the layout oneDNN and cuDNN convolutions want: inference ~1.7x faster on CPU (benchmarks/README.md)
     return model.to(device, memory_format=torch.channels_last).eval()
@@ -61,7 +61,7 @@ def _empty_logits(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def embed(model: Cnn, images: np.ndarray, device: torch.device, batch_size: int = 256) -> np.ndarray:
+def embed(model: torch.nn.Module, images: np.ndarray, device: torch.device, batch_size: int = 256) -> np.ndarray:
     """Penultimate features, float64 (N, d), of uint8 (N, H, W, C) images (batched as predict_logits)."""
     model.eval()
     x = to_model(images, device, channels_last=True)
@@ -105,7 +105,7 @@ def calibration(logits: np.ndarray, labels: np.ndarray, temperature: float) -> d
     return out
 
 
-def calibrate(model: Cnn, val: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+def calibrate(model: torch.nn.Module, val: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
               device: torch.device) -> dict:
     """Temperature scaling fitted on the real validation split ((images, labels)); NLL and ECE
     before and after, on the validation split (where T is fitted) and on the test split (a held-out
@@ -120,7 +120,7 @@ def calibrate(model: Cnn, val: tuple[np.ndarray, np.ndarray], test: tuple[np.nda
 @dataclass
 class Judge:
     """The trained judge CNN, its calibration temperature and the calibration measurements."""
-    model: Cnn
+    model: torch.nn.Module           # a classifier with embed(): models.cnn.build_classifier
     temperature: float = 1.0
     calibration: dict | None = None   # {"temperature", "val": {ece_before, ...}, "test": {...}}
 
@@ -166,7 +166,7 @@ def fid_scorer(judge: Judge, real_images: np.ndarray, sample: Callable[[torch.nn
     return score
 
 
-def cross_entropy_accuracy(model: Cnn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+def cross_entropy_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of a model on a tensor set: one host sync."""
     logits = predict_logits(model, x)
     loss, acc = torch.stack([F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()]).tolist()

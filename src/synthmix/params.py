@@ -143,10 +143,24 @@ class RefineParams:
     seed: int = _f(0, lo=0)
 
 
+CLASSIFIER_ARCHS = ("cnn", "mobilenet_v2", "resnet18")
+TRAIN_LAYERS = ("all", "head")
+
+
 @dataclass(frozen=True)
 class CnnParams:
-    """Shared by the judge and the classifiers: a small CNN and how it is trained."""
-    width: int = _f(16, lo=4)
+    """Shared by the judge and the classifiers: the network and how it is trained."""
+    arch: str = _f("cnn", choices=CLASSIFIER_ARCHS, doc="cnn: a small CNN sized to the images; mobilenet_v2, "
+                   "resnet18: torchvision's, fed 3-channel images resized to input_size")
+    pretrained: bool = _f(False, doc="start mobilenet_v2/resnet18 from torchvision's ImageNet weights (fetched once "
+                          "and verified, see SYNTHMIX_WEIGHTS)")
+    input_size: int = _f(0, lo=0, doc="mobilenet_v2/resnet18: the side images are resized to; 0 = 224, what the "
+                         "ImageNet weights expect (smaller, e.g. 64, trains much faster on a CPU)")
+    backbone_lr: float = _f(0.1, lo=0.0, doc="mobilenet_v2/resnet18: the backbone's learning rate as a fraction "
+                            "of lr (the new head trains at lr)")
+    train_layers: str = _f("all", choices=TRAIN_LAYERS, doc="mobilenet_v2/resnet18: all, or head (the backbone "
+                           "stays as loaded)")
+    width: int = _f(16, lo=4, doc="cnn: channels of the first block")
     epochs: int = _f(30, lo=1)
     batch_size: int = _f(64, lo=2)
     lr: float = _f(2e-3, lo=0.0, lo_open=True)
@@ -206,6 +220,8 @@ class QualityParams:
     k: int = _f(3, lo=1, doc="nearest neighbours for precision/recall and density/coverage")
     detector_epochs: int = _f(30, lo=1, doc="epochs of the per-class real-vs-synthetic detector")
     detector_width: int = _f(8, lo=4)
+    inception: bool = _f(False, doc="also the standard FID/KID in Inception-v3 features (downloads the FID "
+                         "network's weights once, see SYNTHMIX_WEIGHTS; slow on a CPU: images are resized to 299)")
     seed: int = _f(0, lo=0)
 
 
@@ -366,6 +382,14 @@ def _check_combination(p: Params) -> None:
     if bad:
         raise ParamsError(f"params: gan.diffaugment = {p.gan.diffaugment!r}: unknown policy {bad[0]!r}; must be "
                           f"'' or a comma-separated list of {', '.join(DIFFAUGMENT_POLICIES)}")
+    for section in ("judge", "classifier"):
+        c = getattr(p, section)
+        if c.pretrained and c.arch == "cnn":
+            raise ParamsError(f"params: {section}.pretrained = true needs {section}.arch mobilenet_v2 or resnet18 "
+                              "(there are no pretrained weights for cnn)")
+        if c.arch != "cnn" and 0 < c.input_size < 32:
+            raise ParamsError(f"params: {section}.input_size = {c.input_size}: must be 0 (224) or >= 32 for "
+                              f"{section}.arch {c.arch!r}, which halves the image 5 times")
     if p.generate.max_draws < p.generate.per_class:
         raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
                           f"({p.generate.per_class}), the number of images each class must keep")

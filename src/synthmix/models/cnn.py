@@ -12,6 +12,8 @@ class CnnConfig:
     channels: int
     num_classes: int
     width: int = 32
+    arch: str = "cnn"          # cnn (this file) | mobilenet_v2 | resnet18 (models/pretrained.py)
+    input_size: int = 0        # pretrained archs: the side images are resized to (0 = 224)
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -35,3 +37,12 @@ class Cnn(nn.Module):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate features (N, 4 * width)."""
         return self.features(x)
+
+
+def build_classifier(cfg: CnnConfig) -> nn.Module:
+    """The classifier (or judge) a config describes; every one has forward (logits) and embed (features)."""
+    if cfg.arch == "cnn":
+        return Cnn(cfg)
+    from synthmix.models.pretrained import PretrainedNet   # imports torchvision: only when asked for
+
+    return PretrainedNet(cfg.arch, cfg.num_classes, cfg.input_size)

@@ -50,6 +50,18 @@ def _confusion(name: str, matrix: list[list[int]], classes: list[str]) -> str:
     return f'<figure class="cls"><table class="cm">{head}{"".join(rows)}</table><figcaption>{escape(name)}</figcaption></figure>'
 
 
+def _inception(quality: dict) -> str:
+    """The standard Inception-feature FID/KID table, when quality.inception is on."""
+    sets = quality.get("inception")
+    if not sets:
+        return ""
+    rows = [[escape(name), f"{s['fid']:.2f}", f"{s['kid']:.4f} ± {s['kid_std']:.4f}", str(s["n_synthetic"]),
+             str(s["n_real"])] for name, s in sets.items() if isinstance(s, dict) and "fid" in s]
+    return ("<p>Standard FID/KID (Inception-v3 FID weights; images upsampled to 299x299, grayscale repeated to 3 "
+            "channels), all classes pooled, against the real test images:</p>"
+            + table(["set", "FID", "KID", "images", "real test images"], rows))
+
+
 def render_html(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                 grids: dict[str, tuple[bytes, bytes | None]], saliency: tuple[bytes, dict] | None,
                 mix_mode: str, alpha: float) -> str:
@@ -161,7 +173,7 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         f"{_num(q['detectability'], '.3f')}). Judge inception score (exp E KL(p(y|x) || p(y)) of the judge's "
         f"predictions, all classes pooled; at most {len(classes)}): "
         + ", ".join(f"{escape(n)} {v:.3f}" for n, v in quality.get("inception_score", {}).items() if v is not None)
-        + ".</p>"
+        + ".</p>" + _inception(quality)
         + table(["class", "set", "FID", "KID", "precision", "recall", "density", "coverage", "TRTS", "detector"], rows)))
 
     if saliency is not None:

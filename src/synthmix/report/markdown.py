@@ -50,6 +50,11 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
                      f"{quality['inception_score']['real_test']:.3f}; at most the number of classes).")
     if q["detectability"] is not None:
         lines.append(f"Real-vs-synthetic detector accuracy {q['detectability']:.3f} (0.5 = indistinguishable).")
+    if "inception_fid" in q:
+        n_syn, n_real = q["inception_images"]
+        lines.append(f"Standard Inception-v3 features (images upsampled to 299x299): FID {q['inception_fid']:.2f}, KID "
+                     f"{q['inception_kid']:.4f} ± {q['inception_kid_std']:.4f}, {n_syn} filtered vs {n_real} real test "
+                     "images; the real training images: see quality.json.")
     lines += ["", "## Filter: kept per class", "", "| class | kept | wanted | drawn | acceptance | cut |",
               "|---|---|---|---|---|---|"]
     for name, c in filtering["per_class"].items():

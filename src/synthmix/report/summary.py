@@ -57,7 +57,17 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
             "quality": {k: round(filtered[k], 6) for k in QUALITY_KEYS if k in filtered}
             | {"inception_score": _round(quality.get("inception_score", {}).get("filtered")),
                "train_real_test_synthetic": _round(results["real"].get("synthetic_accuracy", {}).get("overall")),
-               "detectability": _round(detect.get("accuracy"))}}
+               "detectability": _round(detect.get("accuracy"))}
+            | inception_fid(quality)}
+
+
+def inception_fid(quality: dict) -> dict:
+    """The standard (Inception-feature) FID/KID of the filtered images, when quality.inception is on."""
+    s = (quality.get("inception") or {}).get("filtered")
+    if not s:
+        return {}
+    return {"inception_fid": round(s["fid"], 6), "inception_kid": round(s["kid"], 6),
+            "inception_kid_std": round(s["kid_std"], 6), "inception_images": [s["n_synthetic"], s["n_real"]]}
 
 
 def ratio_rows(results: dict[str, dict]) -> str:
