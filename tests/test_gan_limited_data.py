@@ -139,3 +139,50 @@ def test_refinement_threshold_one_keeps_nothing_zero_keeps_everything(threshold,
     same, none = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=0), rule, threshold, 0,
                               torch.device("cpu"))
     assert same is ckpt and none == []
+
+
+def test_hinge_loss_margins_and_spectral_norm_discriminator():
+    from synthmix.gan.losses import hinge_d_loss
+
+    # past the margin (real >= 1, fake <= -1) D has nothing left to push: zero loss
+    assert hinge_d_loss(torch.tensor([1.5, 2.0]), torch.tensor([-1.0, -3.0])).item() == 0.0
+    assert hinge_d_loss(torch.tensor([0.0]), torch.tensor([0.0])).item() == 2.0
+    loss = get_loss("hinge")
+    assert loss.d_norm == "spectral" and not loss.probabilities
+    assert loss.g(torch.tensor([2.0, 4.0])).item() == -3.0
+    from synthmix.models.gan import Discriminator
+    D = Discriminator(GanConfig(16, 1, 8, 4, 8, d_norm="spectral"))
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in D.modules())
+    convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+    assert convs and all(nn.utils.parametrize.is_parametrized(m, "weight") for m in convs)
+    for _ in range(30):                       # power iterations converge in training-mode forwards
+        D(torch.randn(4, 1, 16, 16))
+    top = torch.linalg.matrix_norm(convs[1].weight.flatten(1), ord=2).item()
+    assert top == pytest.approx(1.0, rel=0.05)   # each layer's weight has spectral norm ~1
+    res = train_gan(images(), replace(P, family="hinge"), 0, GanRun(torch.device("cpu")))
+    assert all(torch.isfinite(v).all() for v in res.G.state_dict().values())
+
+
+def test_lecam_anchors_follow_d_outputs_and_penalise_the_gap():
+    from synthmix.gan.losses import LeCam
+
+    reg = LeCam(decay=0.0)                     # anchors = the latest means
+    real, fake = torch.tensor([2.0, 2.0]), torch.tensor([-1.0, -1.0])
+    # (D(x) - a_fake)^2 + (D(G(z)) - a_real)^2 with a_real = 2, a_fake = -1: 9 + 9
+    assert reg(real, fake).item() == pytest.approx(18.0)
+    assert reg.state_dict()["anchors"].tolist() == [2.0, -1.0]
+    slow = LeCam(decay=0.9)
+    slow(real, fake)
+    assert slow.anchors.tolist() == pytest.approx([0.2, -0.1])
+    logged = []
+    train_gan(images(), replace(P, lecam=0.3), 0, GanRun(torch.device("cpu"), log=lambda s, v: logged.append(v)))
+    assert logged and all(np.isfinite(list(v.values())).all() for v in logged)
+
+
+def test_identity_ema_is_the_live_model():
+    from synthmix.gan.ema import IdentityEMA, make_ema
+
+    model = nn.Linear(2, 2)
+    ema = make_ema(model, 0.0)
+    assert isinstance(ema, IdentityEMA) and ema.shadow is model and ema.state_dict() == {}
+    assert isinstance(make_ema(model, 0.99), EMA) and make_ema(model, 0.99).shadow is not model
