@@ -32,12 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.sources import load_digits  # noqa: E402
-from synthmix.evaluate.quality import frechet_distance  # noqa: E402
+from synthmix.classifier.train import fit  # noqa: E402
+from synthmix.evaluate.frechet import frechet_distance  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402
-from synthmix.gan.select import embed, fid_scorer  # noqa: E402
-from synthmix.gan.train import train_gan  # noqa: E402
+from synthmix.gan.sample import sample  # noqa: E402
+from synthmix.gan.train import GanRun, train_gan  # noqa: E402
+from synthmix.judge import Judge, fid_scorer  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
-from synthmix.train.loop import fit  # noqa: E402
 
 
 def fmt(values: list[float]) -> str:
@@ -60,10 +61,9 @@ def main() -> None:
     raw = load_digits()
     data = prepare(raw.images, raw.labels, {"name": "digits", "classes": raw.class_names}, params.data)
     images, labels = data.train_arrays()
-    judge, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
+    model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
                       seed_for(params.judge.seed, "judge"), device)
-    for q in judge.parameters():
-        q.requires_grad_(False)
+    judge = Judge(model.requires_grad_(False))
     tuned = params.gan.for_image_size(params.data.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     if args.lr is not None:
         tuned = replace(tuned, lr_g=args.lr, lr_d=args.lr)
@@ -83,15 +83,16 @@ def main() -> None:
     wins, means, floors, t0 = 0, {v: [] for v in variants}, [], time.perf_counter()
     for name in data.class_names:
         test = data.test_images[data.test_labels == data.class_names.index(name)]
-        floor = frechet_distance(embed(judge, test, device), embed(judge, data.train[name], device))
+        floor = frechet_distance(judge.embed(test, device), judge.embed(data.train[name], device))
         floors.append(floor)
         row: dict[str, dict] = {}
         for k in range(args.seeds):
             seed = seed_for(tuned.seed + k, "gan", name)
-            score = fid_scorer(judge, data.train[name], tuned.eval_samples, seed_for(seed, "eval"), device)
-            held_out = fid_scorer(judge, test, tuned.eval_samples, seed_for(seed, "held-out"), device)
+            draw = lambda G, s: sample(G, tuned.eval_samples, s, device)  # noqa: E731
+            score = fid_scorer(judge, data.train[name], lambda G: draw(G, seed_for(seed, "eval")), device)
+            held_out = fid_scorer(judge, test, lambda G: draw(G, seed_for(seed, "held-out")), device)
             for v, p in variants.items():
-                result = train_gan(data.train[name], p, seed, device, score=score)     # seed drives all draws
+                result = train_gan(data.train[name], p, seed, GanRun(device, score=score))   # seed drives all draws
                 r = row.setdefault(v, result.info | {"held_out": []})
                 r["held_out"].append(held_out(result.G))
         for v in variants:

@@ -15,8 +15,10 @@ classifier seeds and tested on the real test split: train on synthetic, test on 
 
 Prints one row per recipe and filter rule (the shipped one, and any given with --filters, applied
 to the same trained GANs): kept images per class (the fewest, and the classes below
-filter.min_unique), draws, the synthetic variant's test accuracy (mean ± std over seeds) and its
-ratio to real, and the GAN training time.
+filter.min_unique), draws, the synthetic variant's test accuracy and its ratio to real, and the GAN
+training time. The accuracy is the mean ± std over the classifier seeds with one GAN seed, and over
+GAN seeds (each seed's mean over the classifier seeds) with --gan-seeds K > 1: one GAN run per
+class is a noisy draw, so recipes closer than that std are not told apart.
 """
 from __future__ import annotations
 
@@ -132,6 +134,22 @@ def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -
     return row
 
 
+def summarize_seeds(seeds: list[dict]) -> dict:
+    """One recipe and filter over GAN seeds: the synthetic accuracy as the mean ± std over GAN seeds of
+    each seed's mean over classifier seeds (or the classes left short in any GAN seed)."""
+    short = sorted({c for r in seeds for c in r["short"]})
+    out = {"gan_seeds": seeds, "fewest_kept": min(min(r["kept"].values()) for r in seeds), "short": short,
+           "draws": int(np.mean([r["draws"] for r in seeds])),
+           "fid_judge_mean": float(np.mean([r["fid_judge_mean"] for r in seeds])),
+           "gan_seconds": float(np.mean([r["gan_seconds"] for r in seeds]))}
+    if short:
+        return out | {"text": "too few kept: " + ", ".join(short), "ratio_text": lambda real: ""}
+    per_seed = [float(np.mean(r["synthetic"])) for r in seeds]
+    m, sd = mean_std(per_seed if len(seeds) > 1 else seeds[0]["synthetic"])
+    return out | {"synthetic_mean": m, "synthetic_std": sd, "text": f"{m:.4f} ± {sd:.4f}",
+                  "ratio_text": lambda real: f"{m / real:.3f}"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="mnist_sample")
@@ -142,6 +160,8 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="section.key=YAML value, e.g. filter.quantile=0.25")
     ap.add_argument("--filters", nargs="*", default=[], help="more filter rules to fill each recipe's classes with, "
                     "name:key=value,... over filter.*, e.g. none:mode=threshold,threshold=0 top:mode=top")
+    ap.add_argument("--gan-seeds", type=int, default=1, help="train every recipe's GANs with gan.seed 0..K-1 and "
+                    "report the mean ± std over them (one GAN run per class is a noisy draw)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -164,7 +184,7 @@ def main() -> None:
     base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
-          f"{base.steps} GAN steps, filter {params.filter.mode} (quantile {params.filter.quantile}), "
+          f"{base.steps} GAN steps, {args.gan_seeds} GAN seed(s), filter {params.filter.mode} (quantile {params.filter.quantile}), "
           f"{params.generate.per_class} kept per class wanted (at most {params.generate.max_draws} draws), "
           f"classifier seeds {params.classifier.seeds}; judge val accuracy {info['best_val_acc']:.3f}, "
           f"temperature {calib['temperature']:.3f}, val ECE {calib['val']['ece_before']:.3f} -> "
@@ -177,19 +197,19 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name, overrides in recipes.items():
-        generators, fid, seconds = train_gans(parse_overrides(base, overrides), data, judge, device)
-        for filter_name, rule in filters.items():
-            row = fill_and_score(generators, rule, data, judge, params, device)
-            row |= {"recipe": name, "overrides": overrides, "filter": filter_name, "fid_judge_mean": fid,
-                    "gan_seconds": round(seconds, 1)}
+        recipe = parse_overrides(base, overrides)
+        runs = {f: [] for f in filters}                 # per filter: one row per GAN seed
+        for k in range(args.gan_seeds):
+            generators, fid, seconds = train_gans(replace(recipe, seed=recipe.seed + k), data, judge, device)
+            for filter_name, rule in filters.items():
+                runs[filter_name].append(fill_and_score(generators, rule, data, judge, params, device)
+                                         | {"fid_judge_mean": fid, "gan_seconds": round(seconds, 1)})
+        for filter_name, seeds in runs.items():
+            row = summarize_seeds(seeds) | {"recipe": name, "overrides": overrides, "filter": filter_name}
             rows.append(row)
-            if row["short"]:
-                acc, ratio = "too few kept: " + ", ".join(row["short"]), ""
-            else:
-                m, sd = mean_std(row["synthetic"])
-                acc, ratio = f"{m:.4f} ± {sd:.4f}", f"{m / real_mean:.3f}"
-            print(f"| {name} | `{overrides}` | {filter_name} | {min(row['kept'].values())} | {row['draws']} | {acc} | "
-                  f"{ratio} | {fid:.3f} | {seconds:.0f} |", flush=True)
+            print(f"| {name} | `{overrides}` | {filter_name} | {row['fewest_kept']} | {row['draws']} | {row['text']} | "
+                  f"{row['ratio_text'](real_mean)} | {row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |", flush=True)
+            del row["ratio_text"]
     if args.json:
         args.json.write_text(json.dumps({"real": real, "steps": base.steps, "rows": rows}, indent=2))
 
