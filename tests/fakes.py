@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 
@@ -168,3 +169,14 @@ def serve(directory: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class FixedLogits(torch.nn.Module):
+    """A stand-in judge: returns preset logits, one row per input image, in order."""
+
+    def __init__(self, logits):
+        super().__init__()
+        self.logits = torch.as_tensor(logits, dtype=torch.float32)
+
+    def forward(self, x):
+        return self.logits[: len(x)]

@@ -2,8 +2,8 @@
 variant trains on a handful of synthetic images repeated."""
 import numpy as np
 import pytest
-import torch
 
+from fakes import FixedLogits
 from synthmix.core.errors import TooFewImagesError
 from synthmix.judge import Judge, calibration, fit_temperature, nll
 from synthmix.mix import check_enough_unique, training_set
@@ -131,19 +131,10 @@ def test_real_variants_ignore_synthetic_images():
     assert counts is None and images.shape == (10, 2, 2, 1) and labels.tolist() == [0] * 5 + [1] * 5
 
 
-class LinearJudge(torch.nn.Module):
-    def __init__(self, logits):
-        super().__init__()
-        self.logits = torch.as_tensor(logits, dtype=torch.float32)
-
-    def forward(self, x):
-        return self.logits[: len(x)]
-
-
 def test_judge_confidence_uses_the_temperature():
     logits = np.array([[4.0, 0.0], [0.0, 4.0]])
     images = np.zeros((2, 2, 2, 1), np.uint8)
-    sharp = Judge(LinearJudge(logits), temperature=1.0).confidence(images, 0, "cpu")
-    soft = Judge(LinearJudge(logits), temperature=4.0).confidence(images, 0, "cpu")
+    sharp = Judge(FixedLogits(logits), temperature=1.0).confidence(images, 0, "cpu")
+    soft = Judge(FixedLogits(logits), temperature=4.0).confidence(images, 0, "cpu")
     np.testing.assert_allclose(sharp, [1 / (1 + np.exp(-4)), 1 / (1 + np.exp(4))])
     np.testing.assert_allclose(soft, [1 / (1 + np.exp(-1)), 1 / (1 + np.exp(1))])

@@ -4,6 +4,7 @@ import torch
 
 from synthmix.core.runtime import generator
 from synthmix.params import AugmentParams
+from fakes import FixedLogits
 from synthmix.classifier.augment import augment_batch
 from synthmix.judge import Judge
 from synthmix.mix import mix_counts, mix_real_synthetic, synthetic_only
@@ -69,20 +70,9 @@ def test_synthetic_only_matches_real_size_and_is_deterministic():
     assert np.array_equal(a, b) and np.array_equal(la, lb)
 
 
-class FixedJudge(torch.nn.Module):
-    """Returns preset logits, one row per input image, in order."""
-
-    def __init__(self, logits):
-        super().__init__()
-        self.logits = torch.as_tensor(logits, dtype=torch.float32)
-
-    def forward(self, x):
-        return self.logits[: len(x)]
-
-
 def test_threshold_filter_keeps_exactly_images_at_or_above_threshold():
     probs = np.array([[0.95, 0.05], [0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
-    judge = Judge(FixedJudge(np.log(probs)))                  # temperature 1: the probabilities as given
+    judge = Judge(FixedLogits(np.log(probs)))                  # temperature 1: the probabilities as given
     images = np.zeros((4, 4, 4, 1), np.uint8)
     conf = judge.confidence(images, label=0, device="cpu")
     np.testing.assert_allclose(conf, probs[:, 0], rtol=1e-6)

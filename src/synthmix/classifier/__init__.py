@@ -1,1 +1,2 @@
-"""Classifier training on a real/synthetic mix, classic augmentation, the shared fit loop."""
+"""Training a classifier (or the judge): the fit loop and classic whole-batch augmentation. The
+training sets come from synthmix.mix."""

@@ -1,1 +1,2 @@
-"""GAN losses (pure functions), the per-class training loop and sampling."""
+"""Per-class GANs: losses (pure functions), DiffAugment, EMA, the training step and loop,
+checkpoint choice, sampling and the GAN checkpoint format."""

@@ -1,1 +1,1 @@
-"""Generation of synthetic images and judge-confidence filtering."""
+"""Synthetic images: the filter rule relative to the judge, generate-until-enough, refinement."""
