@@ -147,6 +147,20 @@ class GanTraining:
         self.step, self.history = int(state["step"]), state["history"]
         self.selector.load_state_dict(state["selector"])
 
+    @torch.no_grad()
+    def accumulate(self, probabilities: bool, loss_d: torch.Tensor, loss_g: torch.Tensor, real_out: torch.Tensor,
+                   fake_out: torch.Tensor) -> None:
+        """Add this step's losses and mean D outputs (as probabilities for logit losses) to the sums
+        kept on the device: no host sync per step."""
+        d_real, d_fake = (real_out.sigmoid(), fake_out.sigmoid()) if probabilities else (real_out, fake_out)
+        self.sums += torch.stack([loss_d.detach(), loss_g.detach(), d_real.mean(), d_fake.mean()])
+
+    def mean_since_last_log(self, steps: int) -> dict[str, float]:
+        """{loss_d, loss_g, d_real, d_fake} averaged over the last `steps` steps (one host sync), then reset."""
+        values = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), (self.sums / steps).tolist()))
+        self.sums.zero_()
+        return values
+
     def recalibrate(self, seed: int, step: int) -> None:
         """Batch-norm statistics for the averaged weights, from latents of their own random stream
         (so the training stream, and a resumed run, are unaffected)."""
@@ -262,18 +276,15 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
             fake, loss_d, real_out, fake_out = discriminator_step(t, x, loss, augment, p, G_run, D_run, run.amp)
         loss_g = generator_step(t, fake, loss, augment, D_run, run.amp)
         t.ema.update(t.G, step)
-        with torch.no_grad():
-            d_real, d_fake = (real_out.sigmoid(), fake_out.sigmoid()) if loss.probabilities else (real_out, fake_out)
-            t.sums += torch.stack([loss_d.detach(), loss_g.detach(), d_real.mean(), d_fake.mean()])
+        t.accumulate(loss.probabilities, loss_d, loss_g, real_out, fake_out)
         if step % p.log_every == 0 or step == p.steps:
-            values = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), (t.sums / (step % p.log_every or p.log_every)).tolist()))
+            values = t.mean_since_last_log(step % p.log_every or p.log_every)
             if _check_divergence(values, step, p, t, run.name):
                 diverged_at = step
                 break
             t.history.append([step, values])
             if run.log is not None:
                 run.log(step, values)
-            t.sums.zero_()
             bar.update(step - bar.n)     # values are on the host already: the bar costs no sync
             bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}",
                             best_score=f"{t.selector.best['score']:.3f}" if t.selector.has_best else "-")
