@@ -9,6 +9,7 @@ classifier seeds and tested on the real test split: train on synthetic, test on 
 `real` variant trained and tested the same way, in the same run, is the baseline.
 
     python benchmarks/gan_recipes.py                        # mnist_sample, 28x28, every recipe below
+    python benchmarks/gan_recipes.py --recipes ema color_ema --gan-seeds 3   # what chose the defaults
     python benchmarks/gan_recipes.py --recipes plain color_ema --steps 2000
     python benchmarks/gan_recipes.py --dataset digits --image-size 16 --steps 300
     python benchmarks/gan_recipes.py --recipe 'mine:family=hinge,lecam=0.1'   # any gan.* overrides
@@ -57,6 +58,7 @@ RECIPES = {
     "ema": "diffaugment=",
     "color_ema": "diffaugment=color",
     "color_translation_ema": "diffaugment=color,translation",
+    "hinge_sn_ema": "family=hinge,diffaugment=",
     "hinge_sn_color_ema": "family=hinge,diffaugment=color",
     "color_ema_lecam": "diffaugment=color,lecam=0.1",
     "wgan_gp_color_ema": "family=wgan_gp,diffaugment=color,n_critic=5,beta1=0.0,beta2=0.9",

@@ -72,3 +72,15 @@ def test_closure_follows_imports_through_modules():
     assert "src/synthmix/evaluate/frechet.py" in found          # via synthmix.judge
     assert "src/synthmix/evaluate/quality.py" not in found      # a KID change never retrains a GAN
     assert not any(f.startswith("src/synthmix/report/") for f in found)
+
+
+def test_committed_lock_holds_only_stages_of_the_pipeline():
+    """dvc.lock keeps entries of stages that were renamed or removed until someone prunes them; a
+    stale entry misleads whoever reads the lock (and `dvc repro` never removes it)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "dvc", "stage", "list", "--name-only"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
+    assert set(lock) == set(out.split())

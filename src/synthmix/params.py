@@ -83,7 +83,7 @@ class GanParams:
     beta2: float = _f(0.999, lo=0.0, hi=1.0, hi_open=True)
     n_critic: int = _f(1, lo=1, doc="D (critic) updates per G update; WGAN-GP usually uses 5")
     gp_lambda: float = _f(10.0, lo=0.0, doc="gradient-penalty weight (wgan_gp only)")
-    diffaugment: str = _f("color", doc="DiffAugment policies applied to real and fake "
+    diffaugment: str = _f("", doc="DiffAugment policies applied to real and fake "
                           "images in D and G steps, comma-separated from color, translation, cutout; '' = off")
     ema_decay: float = _f(0.99, lo=0.0, hi=1.0, hi_open=True,
                           doc="EMA of generator weights used for sampling; 0 = off (use the raw weights)")
