@@ -103,7 +103,7 @@ class GanTraining:
     the snapshot selector: what one run changes, saved and restored as one dict."""
 
     def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, run: GanRun):
-        device = run.device
+        self.device = device = run.device
         torch.manual_seed(seed)  # module initialisation
         # channels_last: faster steps on CPU (benchmarks/gan_throughput.py)
         self.G = Generator(cfg).to(device, memory_format=torch.channels_last)
@@ -143,7 +143,7 @@ class GanTraining:
             self.lecam.load_state_dict(state["lecam"])
         self.gen.set_state(state["gen"])
         self.sampler.load_state_dict(state["sampler"])
-        self.sums = state["sums"].to(self.sums.device)
+        self.sums = state["sums"].to(self.device)
         self.step, self.history = int(state["step"]), state["history"]
         self.selector.load_state_dict(state["selector"])
 
@@ -164,8 +164,8 @@ class GanTraining:
     def recalibrate(self, seed: int, step: int) -> None:
         """Batch-norm statistics for the averaged weights, from latents of their own random stream
         (so the training stream, and a resumed run, are unaffected)."""
-        g = make_generator(seed + 7919 * step, self.sums.device)
-        self.ema.recalibrate([torch.randn(64, self.G.z_dim, generator=g, device=self.sums.device) for _ in range(4)])
+        g = make_generator(seed + 7919 * step, self.device)
+        self.ema.recalibrate([torch.randn(64, self.G.z_dim, generator=g, device=self.device) for _ in range(4)])
 
 
 def warm_up(G: Generator, opt: Adam, x: torch.Tensor, features: FeatureFn, steps: int,
@@ -301,7 +301,7 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
 def _result(t: GanTraining, p: GanParams, seed: int, cfg: GanConfig, diverged_at: int | None) -> GanResult:
     """The chosen snapshot (or the last weights, recalibrated, when nothing was scored)."""
     sampled, best = t.ema.shadow, t.selector.best
-    if t.selector.has_best and (diverged_at is not None or p.eval_every):
+    if t.selector.has_best:             # snapshots are scored only when p.eval_every and a score are set
         sampled.load_state_dict(best["state"])
         chosen = best["step"]
     else:
