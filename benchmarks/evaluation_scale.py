@@ -1,17 +1,18 @@
-"""Evaluation at real-dataset scale: what scoring 18 classifiers costs on a 21,000-image test split,
-and what adding one ratio afterwards costs.
+"""Evaluation at real-dataset scale: what scoring every classifier of the shipped design costs on a
+21,000-image test split, and what adding one ratio afterwards costs.
 
 Generated data of the shape of a real 28x28, 10-class dataset (class templates plus noise): a
 21,000-image test split (30% of 70,000), 50 training images per class, filtered synthetic images,
-and 18 trained classifiers (6 variants x 3 seeds). Measured, each as the pipeline runs it:
+and 6 variants x classifier.replicates trained classifiers. Measured, each as the pipeline runs it:
   - the `corrupt` stage (a subprocess: the stratified subset of robustness.max_images, corrupted once),
   - scoring each classifier (`synthmix.evaluate.score.score_run`, what each classifier stage adds
-    after training: the whole clean test split plus the corrupted subset),
-  - the `evaluate` stage (a subprocess: aggregation over seeds, tests, TRTS, saliency),
-  - then one more ratio: its 3 classifiers scored and `evaluate` again.
-The baseline, measured in the same run, is the previous design's cost for one classifier: the whole
-test split corrupted by every type at every level and scored in full; 18 of those is what one
-`evaluate` stage used to do.
+    after training: the whole clean test split, plus the corrupted subset for the first
+    robustness.replicates replicates),
+  - the `evaluate` stage (a subprocess: aggregation over replicates, tests, TRTS, saliency),
+  - then one more ratio: its classifiers scored and `evaluate` again.
+The baseline, measured in the same run, is the first design's cost for one classifier: the whole
+test split corrupted by every type at every level and scored in full, as one `evaluate` stage once
+did for every classifier.
 
     python benchmarks/evaluation_scale.py [--test-images 21000] [--image-size 28] [--keep]
 """
@@ -24,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +36,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from synthmix.classifier.train import fit  # noqa: E402
 from synthmix.core.io import save_json, save_npy  # noqa: E402
-from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.core.seeds import seed_for  # noqa: E402
 from synthmix.data.store import Prepared, RobustnessSets, read_robustness, write_prepared  # noqa: E402
 from synthmix.evaluate.corruptions import corrupted_sets  # noqa: E402
 from synthmix.evaluate.score import score_run  # noqa: E402
-from synthmix.judge import save_cnn  # noqa: E402
+from synthmix.models.cnn import save_cnn  # noqa: E402
 from synthmix.params import parse_params  # noqa: E402
+from synthmix.replicates import classifier_seed, gan_seed  # noqa: E402
 from synthmix.variants import all_variants  # noqa: E402
 
 
@@ -57,7 +58,7 @@ def fake_images(n: int, labels: np.ndarray, templates: np.ndarray, rng: np.rando
     return np.clip(out, 0, 255).astype(np.uint8)[..., None]
 
 
-def make_data(root: Path, n_test: int, size: int, classes: list[str], per_class: int) -> Prepared:
+def make_data(root: Path, n_test: int, size: int, classes: list[str], per_class: int, gan_seeds: list[int]) -> Prepared:
     rng = np.random.default_rng(0)
     coarse = rng.uniform(0, 255, (len(classes), 7, 7)).astype(np.float32)
     templates = torch.nn.functional.interpolate(torch.from_numpy(coarse)[:, None], size=(size, size),
@@ -68,8 +69,9 @@ def make_data(root: Path, n_test: int, size: int, classes: list[str], per_class:
     data = Prepared(train, fake_images(len(val_y), val_y, templates, rng), val_y, fake_images(n_test, test_y, templates, rng),
                     test_y, {"classes": classes, "name": "generated", "image_shape": [size, size, 1]})
     write_prepared(root / "data/prepared", data)
-    for i, c in enumerate(classes):
-        save_npy(root / f"data/synthetic/filtered/{c}.npy", fake_images(200, np.full(200, i), templates, rng))
+    for g in gan_seeds:
+        for i, c in enumerate(classes):
+            save_npy(root / f"data/synthetic/filtered/{g}/{c}.npy", fake_images(200, np.full(200, i), templates, rng))
     return data
 
 
@@ -88,24 +90,26 @@ def stage(root: Path, script: str, *args: str) -> float:
     return seconds
 
 
-def train_and_score(root: Path, variants, seeds, data: Prepared, params, device) -> float:
-    """Train each (variant, seed) briefly (not timed: the scores, not the models, are measured) and
-    score it as its stage does; returns the scoring seconds."""
+def train_and_score(root: Path, variants, data: Prepared, params, device) -> float:
+    """Train each (variant, replicate) briefly (not timed: the scores, not the models, are measured)
+    and score it as its stage does; returns the scoring seconds."""
     robustness = read_robustness(root / "data/robustness")
     images, labels = data.train_arrays()
-    quick = replace(params.classifier, epochs=2)
+    quick, steps = params.classifier, 20
     total = 0.0
     for v in variants:
-        for s in seeds:
-            model, cfg, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), quick,
-                                seed_for(s, "classifier", v.name), device)
+        for s in range(params.classifier.replicates):
+            model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), quick,
+                                   steps, classifier_seed(quick.seed, s), device)
             save_cnn(root / f"models/classifier/{v}/{s}.pt", model, cfg)
-            seconds, scores = timed(lambda: score_run(model, data.test_images, data.test_labels, robustness,
+            scored = robustness if s < params.robustness.replicates else None
+            seconds, scores = timed(lambda: score_run(model, data.test_images, data.test_labels, scored,
                                                       data.class_names, device))
             total += seconds
             counts = {c: {"real": 50, "synthetic": 50, "synthetic_wanted": 50, "synthetic_unique": 50}
                       for c in data.class_names} if v.uses_synthetic else None
-            save_json(root / f"metrics/classifier/{v}/{s}/scores.json", scores | {"synthetic_counts": counts})
+            save_json(root / f"metrics/classifier/{v}/{s}/scores.json", scores | info | {
+                "synthetic_counts": counts, "gan_seed": gan_seed(s, params.gan.seeds) if v.uses_synthetic else None})
     return total
 
 
@@ -122,13 +126,12 @@ def main() -> None:
     params = parse_params(doc)
     device = torch.device("cpu")
     torch.set_num_threads(os.cpu_count() or 1)
-    classes, seeds, r = params.data.classes, params.classifier.seeds, params.robustness
-    data = make_data(root, args.test_images, args.image_size, classes, params.data.per_class)
+    classes, r, replicates = params.data.classes, params.robustness, params.classifier.replicates
+    data = make_data(root, args.test_images, args.image_size, classes, params.data.per_class, params.gan.seeds)
 
     # the baseline: the previous design, one classifier on the whole test split corrupted in full
     images, labels = data.train_arrays()
-    model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(classes),
-                      replace(params.classifier, epochs=2), 0, device)
+    model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(classes), params.classifier, 20, 0, device)
     seed_of = lambda kind, level: seed_for(r.seed, "corrupt", kind, str(level))  # noqa: E731
     corrupt_full, full = timed(lambda: corrupted_sets(data.test_images, r.kinds, r.levels, seed_of))
     full_sets = RobustnessSets(list(r.kinds), sorted(r.levels), list(range(len(data.test_labels))), data.test_labels, full)
@@ -137,31 +140,32 @@ def main() -> None:
 
     corrupt = stage(root, "corrupt.py", "--data", "data/prepared", "--out", "data/robustness")
     variants = all_variants(params.mix.ratios)
-    scoring = train_and_score(root, variants, seeds, data, params, device)
+    scoring = train_and_score(root, variants, data, params, device)
     evaluate_args = ("--data", "data/prepared", "--runs", "metrics/classifier", "--models", "models/classifier",
                      "--synthetic", "data/synthetic/filtered", "--out", "metrics/evaluate")
     aggregate = stage(root, "evaluate.py", *evaluate_args)
-    n_runs = len(variants) * len(seeds)
+    n_runs = len(variants) * replicates
 
     # one more ratio after the full run: its classifiers are scored, the others' scores are reused
     doc["mix"]["ratios"] = [10] + list(params.mix.ratios)
     (root / "params.yaml").write_text(yaml.safe_dump(doc))
-    add_scoring = train_and_score(root, all_variants([10])[-1:], seeds, data, params, device)
+    add_scoring = train_and_score(root, all_variants([10])[-1:], data, params, device)
     add_aggregate = stage(root, "evaluate.py", *evaluate_args)
 
     old_total = corrupt_full + n_runs * baseline
     new_total = corrupt + scoring + aggregate
     print(f"cpu cores {os.cpu_count()}, torch threads {torch.get_num_threads()}; test split {args.test_images} images "
           f"{args.image_size}x{args.image_size}, {len(classes)} classes; robustness {len(r.kinds)} types x "
-          f"{len(r.levels)} levels on {min(r.max_images, args.test_images)} images (robustness.max_images)")
+          f"{len(r.levels)} levels on {min(r.max_images, args.test_images)} images (robustness.max_images), scored by "
+          f"{r.replicates} of the {replicates} replicates of each variant (robustness.replicates)")
     print(f"baseline (previous design): corrupt the whole test split {corrupt_full:.1f} s, then per classifier "
           f"{baseline:.1f} s; for {n_runs} classifiers {old_total:.0f} s")
     print(f"now: corrupt stage {corrupt:.1f} s + scoring {n_runs} classifiers {scoring:.1f} s "
           f"({scoring / n_runs:.2f} s each) + evaluate stage {aggregate:.1f} s = {new_total:.1f} s "
           f"= {old_total / new_total:.1f}x faster than the baseline")
-    print(f"adding one ratio afterwards: scoring {len(seeds)} classifiers {add_scoring:.1f} s + evaluate stage "
-          f"{add_aggregate:.1f} s = {add_scoring + add_aggregate:.1f} s (the baseline re-scored all {n_runs + len(seeds)}: "
-          f"{corrupt_full + (n_runs + len(seeds)) * baseline:.0f} s)")
+    print(f"adding one ratio afterwards: scoring {replicates} classifiers {add_scoring:.1f} s + evaluate stage "
+          f"{add_aggregate:.1f} s = {add_scoring + add_aggregate:.1f} s (the baseline re-scored all "
+          f"{n_runs + replicates}: {corrupt_full + (n_runs + replicates) * baseline:.0f} s)")
     if args.keep:
         print(f"kept {root}")
     else:

@@ -11,7 +11,7 @@ Lower is better. The judge is trained on the real data exactly as the `train_jud
 Both variants use the shipped params.yaml except for the two switches (and --lr/--steps, which
 apply to both), and the same seeds.
 
-`--seeds K` trains each variant K times per class (gan.seed 0..K-1) and compares the means, since
+`--seeds K` trains each variant K times per class (GAN seeds gan.seeds[0] + 0..K-1) and compares the means, since
 one GAN run per class is a noisy draw. The `real train` column is the same held-out distance for
 the class's 50 real training images themselves: the floor set by the estimator and by how much a
 class's images vary, which no generator can be expected to beat by much.
@@ -52,7 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, help="GAN steps, both variants (default: gan.steps)")
     ap.add_argument("--lr", type=float, help="lr_g and lr_d, both variants (default: gan.lr_g, gan.lr_d)")
-    ap.add_argument("--seeds", type=int, default=1, help="GAN runs per class and variant (gan.seed 0..K-1)")
+    ap.add_argument("--seeds", type=int, default=1, help="GAN runs per class and variant (GAN seeds gan.seeds[0] + 0..K-1)")
     ap.add_argument("--diffaugment", help="DiffAugment policy of the second variant (default: gan.diffaugment)")
     ap.add_argument("--ema-decay", type=float, help="EMA decay of the second variant (default: gan.ema_decay)")
     args = ap.parse_args()
@@ -64,7 +64,7 @@ def main() -> None:
     data = prepare(raw.images, raw.labels, {"name": "digits", "classes": raw.class_names}, params.data)
     images, labels = data.train_arrays()
     model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
-                      seed_for(params.judge.seed, "judge"), device)
+                      params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
     judge = Judge(model.requires_grad_(False))
     tuned = params.gan.for_image_size(params.data.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     if args.lr is not None:
@@ -89,7 +89,7 @@ def main() -> None:
         floors.append(floor)
         row: dict[str, dict] = {}
         for k in range(args.seeds):
-            seed = seed_for(tuned.seed + k, "gan", name)
+            seed = seed_for(params.gan.seeds[0] + k, "gan", name)
             draw = lambda G, s: sample(G, tuned.eval_samples, s, device)  # noqa: E731
             score = fid_scorer(judge, data.train[name], lambda G: draw(G, seed_for(seed, "eval")), device)
             held_out = fid_scorer(judge, test, lambda G: draw(G, seed_for(seed, "held-out")), device)

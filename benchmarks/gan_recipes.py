@@ -45,10 +45,12 @@ from synthmix.data.sources import load_source  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402
 from synthmix.gan.sample import sample  # noqa: E402
 from synthmix.gan.train import GanRun, train_gan  # noqa: E402
-from synthmix.judge import Judge, calibrate, fid_scorer, predict_logits  # noqa: E402
+from synthmix.judge import Judge, calibrate, fid_scorer  # noqa: E402
+from synthmix.models.cnn import predict_logits  # noqa: E402
 from synthmix.mix import training_set  # noqa: E402
 from synthmix.params import GanParams, parse_params  # noqa: E402
 from synthmix.synth.generate import synthesize_class  # noqa: E402
+from synthmix.replicates import classifier_seed  # noqa: E402
 from synthmix.variants import Variant  # noqa: E402
 
 # The candidates: each a set of gan.* overrides of the shipped params. DCGAN and WGAN-GP stay
@@ -90,11 +92,14 @@ def parse_filter(base, text: str):
     return replace(base, **changes)
 
 
-def accuracy(images, labels, data, params, seeds, device) -> list[float]:
+def accuracy(images, labels, data, params, replicates, device) -> list[float]:
+    """Test accuracy of classifiers trained on (images, labels) as the pipeline trains them: the budget
+    of the real training set, replicate s from its shared initial weights."""
     out = []
-    for s in seeds:
+    steps = params.classifier.budget(sum(len(x) for x in data.train.values()), data.test_images.shape[1])
+    for s in replicates:
         model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.classifier,
-                          seed_for(s, "classifier", "synthetic"), device)
+                          steps, classifier_seed(params.classifier.seed, s), device)
         pred = predict_logits(model, to_model(data.test_images, device)).argmax(1).cpu().numpy()
         out.append(float((pred == data.test_labels).mean()))
     return out
@@ -106,7 +111,7 @@ def train_gans(p: GanParams, data, judge: Judge, device) -> tuple[dict, float, f
     t0 = time.perf_counter()
     generators, fids = {}, []
     for c in data.class_names:
-        seed = seed_for(p.seed, "gan", c)
+        seed = seed_for(p.seeds[0], "gan", c)
         eval_seed = seed_for(seed, "eval")
         score = fid_scorer(judge, data.train[c], lambda G: sample(G, p.eval_samples, eval_seed, device), device)
         result = train_gan(data.train[c], p, seed, GanRun(device, score=score if p.eval_every else None))
@@ -128,9 +133,9 @@ def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -
     row = {"kept": counts, "draws": draws, "short": short}
     if not short:
         accs = []
-        for s in params.classifier.seeds:
+        for s in range(params.classifier.replicates):
             images, labels, _ = training_set(Variant("synthetic"), data.train, kept, data.class_names, params.mix.mode,
-                                             params.filter.min_unique, seed_for(s, "classifier", "synthetic"))
+                                             params.filter.min_unique, classifier_seed(params.classifier.seed, s))
             accs += accuracy(images, labels, data, params, [s], device)
         row["synthetic"] = accs
     return row
@@ -162,7 +167,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="section.key=YAML value, e.g. filter.quantile=0.25")
     ap.add_argument("--filters", nargs="*", default=[], help="more filter rules to fill each recipe's classes with, "
                     "name:key=value,... over filter.*, e.g. none:mode=threshold,threshold=0 top:mode=top")
-    ap.add_argument("--gan-seeds", type=int, default=1, help="train every recipe's GANs with gan.seed 0..K-1 and "
+    ap.add_argument("--gan-seeds", type=int, default=1, help="train every recipe's GANs with GAN seeds 0..K-1 and "
                     "report the mean ± std over them (one GAN run per class is a noisy draw)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
@@ -178,17 +183,17 @@ def main() -> None:
     data = prepare(raw.images, raw.labels, {"name": args.dataset, "classes": raw.class_names}, params.data)
     images, labels = data.train_arrays()
     model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
-                         seed_for(params.judge.seed, "judge"), device)
+                         params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
     calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
     judge = Judge(model.requires_grad_(False), calib["temperature"], calib)
-    real = accuracy(images, labels, data, params, params.classifier.seeds, device)
+    real = accuracy(images, labels, data, params, range(params.classifier.replicates), device)
     real_mean, real_std = mean_std(real)
     base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
           f"{base.steps} GAN steps, {args.gan_seeds} GAN seed(s), filter {params.filter.mode} (quantile {params.filter.quantile}), "
           f"{params.generate.per_class} kept per class wanted (at most {params.generate.max_draws} draws), "
-          f"classifier seeds {params.classifier.seeds}; judge val accuracy {info['best_val_acc']:.3f}, "
+          f"{params.classifier.replicates} classifier replicates; judge val accuracy {info['best_val_acc']:.3f}, "
           f"temperature {calib['temperature']:.3f}, val ECE {calib['val']['ece_before']:.3f} -> "
           f"{calib['val']['ece_after']:.3f}")
     print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
@@ -202,7 +207,7 @@ def main() -> None:
         recipe = parse_overrides(base, overrides)
         runs = {f: [] for f in filters}                 # per filter: one row per GAN seed
         for k in range(args.gan_seeds):
-            generators, fid, seconds = train_gans(replace(recipe, seed=recipe.seed + k), data, judge, device)
+            generators, fid, seconds = train_gans(replace(recipe, seeds=[recipe.seeds[0] + k]), data, judge, device)
             for filter_name, rule in filters.items():
                 runs[filter_name].append(fill_and_score(generators, rule, data, judge, params, device)
                                          | {"fid_judge_mean": fid, "gan_seconds": round(seconds, 1)})

@@ -89,7 +89,7 @@ def main() -> None:
     raw = load_digits()
     data = prepare(raw.images, raw.labels, {"name": "digits", "classes": raw.class_names}, params.data)
     images = data.train[args.class_name]
-    seed = seed_for(p.seed, "gan", args.class_name)
+    seed = seed_for(p.seeds[0], "gan", args.class_name)
     print(f"device {device}, threads {torch.get_num_threads()}, class {args.class_name!r}: {len(images)} images "
           f"{images.shape[1:]}, batch {p.batch_size}, {p.steps} steps, best of {args.repeats}")
 

@@ -6,7 +6,7 @@ robustness.levels (vectorised, seeded per type and level)."""
 import argparse
 from pathlib import Path
 
-from synthmix.core import runtime
+from synthmix.core.seeds import seed_for
 from synthmix.core.stage import run
 from synthmix.data.store import RobustnessSets, read_prepared, write_robustness
 from synthmix.evaluate.corruptions import corrupted_sets, stratified_subset
@@ -20,9 +20,9 @@ def main() -> None:
     args = ap.parse_args()
     r = load_params().robustness
     data = read_prepared(args.data)
-    pick = stratified_subset(data.test_labels, r.max_images, runtime.seed_for(r.seed, "subset"))
+    pick = stratified_subset(data.test_labels, r.max_images, seed_for(r.seed, "subset"))
     images = corrupted_sets(data.test_images[pick], r.kinds, r.levels,
-                            lambda kind, level: runtime.seed_for(r.seed, "corrupt", kind, str(level)))
+                            lambda kind, level: seed_for(r.seed, "corrupt", kind, str(level)))
     write_robustness(args.out, RobustnessSets(list(r.kinds), sorted(r.levels), pick.tolist(),
                                               data.test_labels[pick], images))
     print(f"corrupt: {len(pick)} of {len(data.test_labels)} test images x {len(r.kinds)} types x {len(r.levels)} levels")

@@ -1,8 +1,8 @@
 """Stage quality: how good are the synthetic images, per class and overall? (See
 synthmix.evaluate.synthetic_quality: FID/KID, precision/recall, density/coverage, an inception-style
 score and real-vs-synthetic detectability, in the judge's feature space, against the real test
-images.) The unfiltered set is each class's first generate.per_class draws, the size of the
-filtered set it is compared with."""
+images.) The images of the first GAN seed (gan.seeds[0]) are measured. The unfiltered set is each
+class's first generate.per_class draws, the size of the filtered set it is compared with."""
 import argparse
 from pathlib import Path
 
@@ -18,17 +18,19 @@ from synthmix.params import load_params
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
-    ap.add_argument("--raw", type=Path, required=True, help="every drawn <class>.npy (synthesize stage)")
-    ap.add_argument("--filtered", type=Path, required=True, help="kept <class>.npy directory")
+    ap.add_argument("--raw", type=Path, required=True, help="every drawn <gan seed>/<class>.npy (synthesize stage)")
+    ap.add_argument("--filtered", type=Path, required=True, help="kept <gan seed>/<class>.npy directory")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (the feature space)")
     ap.add_argument("--out", type=Path, required=True, help="quality metrics (JSON)")
     args = ap.parse_args()
     params = load_params()
     device = runtime.setup(params.runtime)
     data = read_prepared(args.data)
-    raw = {c: x[:params.generate.per_class] for c, x in read_class_files(args.raw, data.class_names).items()}
-    filtered = read_class_files(args.filtered, data.class_names)
-    report = measure_quality(load_judge(args.judge, device), data, raw, filtered, params.quality, device)
+    g = str(params.gan.seeds[0])
+    raw = {c: x[:params.generate.per_class] for c, x in read_class_files(args.raw / g, data.class_names).items()}
+    filtered = read_class_files(args.filtered / g, data.class_names)
+    report = {"gan_seed": int(g)} | measure_quality(load_judge(args.judge, device), data, raw, filtered,
+                                                     params.quality, device)
     if params.quality.inception:        # downloads (once) and verifies the FID network's weights
         report["inception"] = inception_quality(data, raw, filtered, device)
     save_json(args.out, report)

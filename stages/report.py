@@ -12,7 +12,7 @@ from synthmix.params import load_params
 from synthmix.report import plots
 from synthmix.report.html import render_html
 from synthmix.report.markdown import render_markdown
-from synthmix.report.summary import ratio_rows, summarize
+from synthmix.report.summary import answer, ratio_rows, run_settings, summarize
 from synthmix.variants import all_variants
 
 
@@ -23,9 +23,10 @@ def class_grid(images) -> bytes | None:
     return png_bytes(grid(images[:32], nrow=8, scale=max(1, 32 // images.shape[1])))
 
 
-def write_plot_data(out: Path, results: dict, classes: list[str], seeds: list[int], gan_dir: Path,
+def write_plot_data(out: Path, results: dict, classes: list[str], replicates: int, gan_dir: Path,
                     classifier_dir: Path) -> None:
-    curves = {v: [classifier_dir / v / str(s) / "plots/metrics/val_acc.tsv" for s in seeds] for v in results}
+    curves = {v: [classifier_dir / v / str(s) / "plots/metrics/val_acc.tsv" for s in range(replicates)]
+              for v in results}
     scores = {c: gan_dir / c / "plots/metrics/fid_judge.tsv" for c in classes}
     write_bytes(out / "validation_accuracy.tsv", plots.validation_accuracy(curves).encode())
     write_bytes(out / "gan_checkpoint_score.tsv",     # absent when gan.eval_every is 0 (nothing scored)
@@ -40,10 +41,12 @@ def main() -> None:
     ap.add_argument("--quality", type=Path, required=True, help="sample-quality metrics (JSON)")
     ap.add_argument("--filter", type=Path, required=True, help="synthesis and filter metrics (JSON)")
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory (real sample grids)")
-    ap.add_argument("--synthetic", type=Path, required=True, help="filtered synthetic directory (sample grids)")
-    ap.add_argument("--gan-metrics", type=Path, required=True, help="directory of <class>/plots/metrics (GAN curves)")
+    ap.add_argument("--synthetic", type=Path, required=True,
+                    help="filtered synthetic images, <gan seed>/<class>.npy (sample grids)")
+    ap.add_argument("--gan-metrics", type=Path, required=True,
+                    help="directory of <gan seed>/<class>/plots/metrics (GAN curves)")
     ap.add_argument("--classifier-metrics", type=Path, required=True,
-                    help="directory of <variant>/<seed>/plots/metrics (training curves)")
+                    help="directory of <variant>/<replicate>/plots/metrics (training curves)")
     ap.add_argument("--plots", type=Path, required=True, help="directory for the top-level plot data")
     ap.add_argument("--summary", type=Path, required=True, help="summary JSON to write")
     ap.add_argument("--rows", type=Path, required=True, help="accuracy-vs-ratio TSV to write")
@@ -51,24 +54,26 @@ def main() -> None:
     ap.add_argument("--html", type=Path, required=True, help="self-contained HTML report to write")
     args = ap.parse_args()
     params = load_params()
-    alpha, mode = params.evaluate.alpha, params.mix.mode
+    alpha, seeds = params.evaluate.alpha, params.gan.seeds
     results = {v.name: load_json(args.evaluate / f"{v}.json") for v in all_variants(params.mix.ratios)}
     filtering, quality = load_json(args.filter), load_json(args.quality)
-    summary = summarize(results, filtering, quality)
+    summary = summarize(results, filtering, quality, seeds, alpha)
+    data = read_prepared(args.data)
+    gan_metrics = args.gan_metrics / str(seeds[0])          # the first GAN seed's curves and grids
+    first_gan = load_json(gan_metrics / data.class_names[0] / "metrics.json")
+    settings = run_settings(data.meta, first_gan["steps"], params.mix.mode)
     save_json(args.summary, summary)
     write_bytes(args.rows, ratio_rows(results).encode())
-    write_bytes(args.report, render_markdown(summary, results, filtering, quality, mode, alpha).encode())
-    data = read_prepared(args.data)
-    write_plot_data(args.plots, results, data.class_names, params.classifier.seeds, args.gan_metrics,
+    write_bytes(args.report, render_markdown(summary, results, filtering, quality, settings, alpha).encode())
+    write_plot_data(args.plots, results, data.class_names, params.classifier.replicates, gan_metrics,
                     args.classifier_metrics)
-    fake = read_class_files(args.synthetic, data.class_names)
+    fake = read_class_files(args.synthetic / str(seeds[0]), data.class_names)
     grids = {c: (class_grid(data.train[c]), class_grid(fake[c])) for c in data.class_names}
     sal = args.evaluate / "saliency.png"
     saliency = (sal.read_bytes(), load_json(args.evaluate / "saliency.json")) if sal.exists() else None
-    html = render_html(summary, results, quality, filtering, data.class_names, grids, saliency, mode, alpha)
+    html = render_html(summary, results, quality, filtering, data.class_names, grids, saliency, settings, alpha)
     write_bytes(args.html, html.encode())
-    best = summary["best"]
-    print(f"report: best variant {best['variant']} with test accuracy {best['accuracy']:.4f}; {args.html}")
+    print(f"report: {answer(summary)}")
 
 
 if __name__ == "__main__":

@@ -1,63 +1,68 @@
-"""Stage train_classifier / train_synthetic / train_mix: one classifier variant and seed, trained on
-its training set, then scored once on the real test split and the corrupted test sets.
+"""Stage train_real / train_augmented / train_synthetic / train_mix@<pct>: every replicate of one
+classifier variant, each trained at the same step budget and then scored once on the real test
+split (and, for the first robustness.replicates, on the corrupted test sets).
 
 Variants (synthmix.variants): real, augmented (real + classic augmentation), synthetic (filtered
 synthetic only, as many per class as real), mix_<pct> (pct percent synthetic, see synthmix.mix).
-A variant whose training set would hold too few unique synthetic images of a class is refused.
+Replicate s (synthmix.replicates) starts from the same weights in every variant and, for the
+synthetic and mix variants, uses the images of GAN seed gan.seeds[s % len(gan.seeds)]. A variant
+whose training set would hold too few unique synthetic images of a class is refused. On a CPU the
+replicates run side by side, one torch thread each (synthmix.core.parallel).
 """
 import argparse
 from pathlib import Path
 
-from synthmix.classifier.augment import augment_batch
-from synthmix.classifier.train import fit
+from synthmix.classifier.replicate import train_replicate
 from synthmix.core import runtime
 from synthmix.core.io import save_json
-from synthmix.core.stage import open_run_log, run
+from synthmix.core.parallel import map_one_thread_each
+from synthmix.core.stage import open_run_log, output_dir, run
 from synthmix.data.store import read_class_files, read_prepared, read_robustness
 from synthmix.evaluate.score import score_run
-from synthmix.judge import save_cnn
-from synthmix.mix import training_set
+from synthmix.models.cnn import save_cnn
 from synthmix.params import load_params
+from synthmix.replicates import gan_seed
 from synthmix.variants import Variant
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--variant", required=True, help="real, augmented, synthetic or mix_<pct>")
-    ap.add_argument("--seed", type=int, required=True, help="training seed (one of classifier.seeds)")
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
-    ap.add_argument("--synthetic", type=Path, help="filtered synthetic directory (synthetic and mix_ variants)")
+    ap.add_argument("--synthetic", type=Path, help="filtered synthetic images, <gan seed>/<class>.npy (synthetic, mix_)")
     ap.add_argument("--robustness", type=Path, required=True, help="corrupted test sets (the corrupt stage)")
-    ap.add_argument("--model", type=Path, required=True, help="checkpoint to write")
-    ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (curves in dvclive's layout)")
-    ap.add_argument("--scores", type=Path, required=True, help="this run's test measurements (JSON)")
+    ap.add_argument("--models", type=Path, required=True, help="directory for <replicate>.pt")
+    ap.add_argument("--runs", type=Path, required=True, help="directory for <replicate>/ scores.json and curves")
     args = ap.parse_args()
     params = load_params()
     device = runtime.setup(params.runtime)
-    variant = Variant.parse(args.variant)
-    data = read_prepared(args.data)
-    classes = data.class_names
-    seed = runtime.seed_for(args.seed, "classifier", variant.name)
-    synthetic = read_class_files(args.synthetic, classes) if variant.uses_synthetic and args.synthetic else None
-    images, labels, counts = training_set(variant, data.train, synthetic, classes, params.mix.mode,
-                                          params.filter.min_unique, seed)
-    augment = (lambda x, gen: augment_batch(x, params.augment, gen)) if variant.kind == "augmented" else None
+    variant, p, rt = Variant.parse(args.variant), params.classifier, params.runtime
+    data, robustness = read_prepared(args.data), read_robustness(args.robustness)
+    augment = params.augment.for_dataset(params.data.name) if variant.kind == "augmented" else params.augment
+    models, runs = output_dir(args.models), output_dir(args.runs)      # removed whole if any replicate fails
 
-    curves = open_run_log(args.metrics)
-    model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(classes), params.classifier, seed,
-                           device, augment=augment, log=curves.log, amp=params.runtime.amp,
-                           compile=params.runtime.compile)
-    curves.summary.update(info | {"train_images": int(len(images))})
-    curves.end()
-    if counts is not None:
-        save_json(args.metrics / "mix_counts.json", counts)
-    save_cnn(args.model, model, cfg, step=info["best_epoch"], variant=variant.name, seed=args.seed, classes=classes)
-    scores = score_run(model, data.test_images, data.test_labels, read_robustness(args.robustness), classes, device,
-                       amp=params.runtime.amp)
-    save_json(args.scores, scores | {"variant": variant.name, "seed": args.seed, "train_images": int(len(images)),
-                                     "synthetic_counts": counts})
-    print(f"{variant} seed {args.seed}: {len(images)} training images, best val accuracy {info['best_val_acc']:.3f}, "
-          f"test accuracy {scores['accuracy']:.4f}")
+    def replicate(s: int) -> str:
+        g = gan_seed(s, params.gan.seeds) if variant.uses_synthetic else None
+        synthetic = read_class_files(args.synthetic / str(g), data.class_names) if g is not None else None
+        curves = open_run_log(runs / str(s))
+        result = train_replicate(variant, s, data, synthetic, p, augment, params.mix.mode, params.filter.min_unique,
+                                 device, log=curves.log, amp=rt.amp, compile=rt.compile)
+        curves.summary.update({k: v for k, v in result.info.items() if k != "val_curve"})
+        curves.end()
+        save_cnn(models / f"{s}.pt", result.model, result.cfg, step=result.info["best_step"], variant=variant.name,
+                 replicate=s, classes=data.class_names)
+        scored = robustness if s < params.robustness.replicates else None     # the costly curves: first N only
+        scores = score_run(result.model, data.test_images, data.test_labels, scored, data.class_names, device,
+                           amp=rt.amp)
+        save_json(runs / str(s) / "scores.json", scores | result.info | {
+            "variant": variant.name, "replicate": s, "gan_seed": g, "synthetic_counts": result.counts})
+        return (f"{variant} replicate {s}{'' if g is None else f' (GAN seed {g})'}: {result.info['train_images']} "
+                f"training images, {result.info['steps']} steps, best val accuracy {result.info['best_val_acc']:.3f} "
+                f"at step {result.info['best_step']}, test accuracy {scores['accuracy']:.4f}")
+
+    workers = runtime.cpu_threads(rt) if device.type == "cpu" else 1
+    for line in map_one_thread_each(replicate, range(p.replicates), workers):
+        print(line)
 
 
 if __name__ == "__main__":

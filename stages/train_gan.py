@@ -1,5 +1,6 @@
-"""Stage train_gan@<class>: train one GAN on one class's real images; save the chosen generator
-snapshot (scored by Fréchet distance in the judge's feature space), the discriminator and samples."""
+"""Stage train_gan@<class>-<seed>: train one GAN (GAN seed <seed>, one of gan.seeds) on one class's
+real images; save the chosen generator snapshot (scored by Fréchet distance in the judge's feature
+space), the discriminator and samples."""
 import argparse
 from dataclasses import asdict
 from pathlib import Path
@@ -20,6 +21,7 @@ from synthmix.params import load_params
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--class-name", required=True)
+    ap.add_argument("--seed", type=int, required=True, help="GAN seed (one of gan.seeds)")
     ap.add_argument("--images", type=Path, required=True, help="this class's prepared training images (.npy)")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (features for scoring and warm-up)")
     ap.add_argument("--model", type=Path, required=True, help="GAN checkpoint to write")
@@ -29,11 +31,11 @@ def main() -> None:
     device = runtime.setup(params.runtime)
     images = load_npy(args.images)
     p = params.gan.for_image_size(images.shape[1])      # gan.steps 'auto' scales with the image area
-    seed = runtime.seed_for(p.seed, "gan", args.class_name)
+    seed = runtime.seed_for(args.seed, "gan", args.class_name)
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input
     # or code never resumes stale state.
-    resume = Resume.for_item("train_gan", args.class_name, p.checkpoint_every,
+    resume = Resume.for_item("train_gan", f"{args.class_name}-{args.seed}", p.checkpoint_every,
                              images=sha256_file(args.images), judge=sha256_file(args.judge), gan=asdict(p), seed=seed,
                              device=str(device), threads=torch.get_num_threads(), runtime=asdict(params.runtime),
                              code=source_hash("gan", "models", "core", "evaluate/frechet.py", "judge.py"))
@@ -53,7 +55,7 @@ def main() -> None:
     save_grid(args.metrics / "samples.png", sample(result.G, 64, seed, device))
     resume.clear()
     best = result.info["best_score"]
-    print(f"train_gan@{args.class_name}: {p.steps} steps on {len(images)} images; kept step "
+    print(f"train_gan@{args.class_name}-{args.seed}: {p.steps} steps on {len(images)} images; kept step "
           f"{result.info['chosen_step']}" + (f" (Fréchet distance {best:.3f} in judge features)" if best is not None else ""))
 
 

@@ -20,10 +20,10 @@ pytestmark = pytest.mark.e2e
 
 TINY = {
     "data": {"classes": ["0", "1"], "per_class": 12, "val_per_class": 6},
-    "gan": {"steps": 30, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10},
+    "gan": {"steps": 30, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10, "seeds": [0]},
     "generate": {"per_class": 40, "max_draws": 80},
-    "judge": {"epochs": 10, "width": 8, "batch_size": 8},
-    "classifier": {"epochs": 2, "width": 8, "batch_size": 16, "seeds": [0]},
+    "judge": {"steps": 30, "width": 8, "batch_size": 8},
+    "classifier": {"steps": 6, "width": 8, "batch_size": 16, "replicates": 2},
     "filter": {"mode": "threshold", "threshold": 0.0},  # keep all: the tiny GANs are barely trained
     "mix": {"ratios": [50]},
     "robustness": {"levels": [0.0, 0.25, 0.85], "max_images": 10},
@@ -90,9 +90,9 @@ def digest(path: Path) -> dict[str, str]:
 def repo(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("e2e"))
     first = repro(repo)
-    expected = {"download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real@0",
-                "train_augmented@0", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
-    expected |= {f"train_gan@{c}" for c in ("0", "1")}
+    expected = {"download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real",
+                "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
+    expected |= {f"train_gan@{c}-0" for c in ("0", "1")}
     assert first == expected
     return repo
 
@@ -107,7 +107,7 @@ def test_outputs_exist_and_make_sense(repo):
     rows = (repo / "metrics/accuracy_vs_ratio.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:3] == ["ratio", "variant", "accuracy"]
     assert [r.split("\t")[0] for r in rows[1:]] == ["0", "50", "100"]
-    assert (repo / "metrics/gan/1/samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (repo / "metrics/gan/0/1/samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| mix_50 |" in (repo / "metrics/report.md").read_text()
     real = summary["variants"]["real"]
     assert 0.0 <= real["ece"] <= 1.0 and set(real["failure_level"]) == {
@@ -142,18 +142,18 @@ def test_outputs_exist_and_make_sense(repo):
     assert not plots.get("errors"), plots.get("errors")
     names = list(plots["data"])
     # the top-level plots come first, each overlaying every variant (or class) in one chart
-    top = ["test accuracy vs percent synthetic", "validation accuracy per epoch", "GAN checkpoint score per step",
+    top = ["test accuracy vs percent synthetic", "validation accuracy per step", "GAN checkpoint score per step",
            "robustness to noise", "reliability diagram"]
     assert names[:len(top)] == top
     for name in top:
         (chart,) = plots["data"][name]
         values = chart["content"]["data"]["values"]
         assert values and not any("<DVC_" in str(v) for v in chart["content"].values()), name
-    series = {v["series"] for v in plots["data"]["validation accuracy per epoch"][0]["content"]["data"]["values"]}
+    series = {v["series"] for v in plots["data"]["validation accuracy per step"][0]["content"]["data"]["values"]}
     assert series == {"real", "augmented", "synthetic", "mix_50"}
     classes = {v["series"] for v in plots["data"]["GAN checkpoint score per step"][0]["content"]["data"]["values"]}
     assert classes == {"0", "1"}
-    assert "metrics/gan/1/samples.png" in names and "metrics/gan/1/plots/metrics/loss_d.tsv" in names
+    assert "metrics/gan/0/1/samples.png" in names and "metrics/gan/0/1/plots/metrics/loss_d.tsv" in names
     assert "metrics/evaluate/confusion/mix_50.csv" in names
 
 
@@ -207,11 +207,11 @@ def test_second_repro_runs_nothing(repo):
 
 
 def test_same_inputs_and_seed_give_identical_bytes(repo):
-    targets = [repo / "data/prepared", repo / "data/synthetic", repo / "models/gan/1.pt", repo / "data/robustness",
+    targets = [repo / "data/prepared", repo / "data/synthetic", repo / "models/gan/0/1.pt", repo / "data/robustness",
                repo / "models/classifier/real/0.pt", repo / "metrics/classifier/real/0/scores.json",
                repo / "metrics/quality.json", repo / "metrics/evaluate"]
     before = {str(t): digest(t) for t in targets}
-    for stage in ("prepare", "train_gan@1", "synthesize", "corrupt", "train_real@0", "quality", "evaluate"):
+    for stage in ("prepare", "train_gan@1-0", "synthesize", "corrupt", "train_real", "quality", "evaluate"):
         assert repro(repo, "-f", "-s", stage) == {stage}
     after = {str(t): digest(t) for t in targets}
     assert before == after
@@ -222,7 +222,7 @@ def test_filter_change_reruns_synthesis_and_after_but_no_gan(repo):
     # keep the most convincing half of 80 draws instead of the first 40: a different kept set
     set_params(repo, {"filter": {"mode": "top", "fraction": 0.5}})
     # refine (0 rounds: a byte-identical copy) re-runs because it reads the filter; the GANs do not
-    assert repro(repo) == {"refine", "synthesize", "train_synthetic@0", "train_mix@50-0", "evaluate", "quality", "report"}
+    assert repro(repo) == {"refine", "synthesize", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
 
 
 def test_too_few_unique_synthetic_images_fail_naming_the_class(repo):
@@ -243,7 +243,7 @@ def test_new_ratio_trains_and_scores_only_that_classifier(repo):
     scores = {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in ("real", "synthetic", "mix_50")}
     set_params(repo, {"mix": {"ratios": [50, 25]}})
     # the new classifier is trained and scored in its own stage; the others' scores are reused
-    assert repro(repo) == {"train_mix@25-0", "evaluate", "report"}
+    assert repro(repo) == {"train_mix@25", "evaluate", "report"}
     assert scores == {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in scores}
     assert (repo / "metrics/classifier/mix_25/0/scores.json").exists()
     assert "mix_25" in json.loads((repo / "metrics/summary.json").read_text())["variants"]
@@ -268,7 +268,7 @@ def dry_run(repo: Path, changes: dict) -> set[str]:
 
 def test_gan_param_reruns_gans_but_not_judge_or_real_classifiers(repo):
     # refine reads every gan key; generate, filter and what follows re-run because their inputs change
-    assert dry_run(repo, {"gan": {"lr_g": 0.0003}}) == {"train_gan@0", "train_gan@1", "refine"}
+    assert dry_run(repo, {"gan": {"lr_g": 0.0003}}) == {"train_gan@0-0", "train_gan@1-0", "refine"}
     assert repro(repo) == set()
 
 
@@ -276,9 +276,10 @@ def test_classifier_param_never_reruns_gans(repo):
     import yaml
 
     ratios = yaml.safe_load((repo / "params.yaml").read_text())["mix"]["ratios"]   # earlier tests may add one
-    assert dry_run(repo, {"classifier": {"epochs": 3}}) == {
-        "train_real@0", "train_augmented@0", "train_synthetic@0", *(f"train_mix@{r}-0" for r in ratios)}
-    assert dry_run(repo, {"augment": {"rotation": 5.0}}) == {"train_augmented@0"}
+    assert dry_run(repo, {"classifier": {"steps": 3}}) == {
+        "train_real", "train_augmented", "train_synthetic", *(f"train_mix@{r}" for r in ratios)}
+    assert dry_run(repo, {"augment": {"rotation": 5.0}}) == {"train_augmented"}
+    assert dry_run(repo, {"judge": {"lr": 0.003}}) >= {"train_judge"}
     assert repro(repo) == set()
 
 
@@ -298,19 +299,45 @@ def test_metrics_diff_between_two_ratio_experiments(repo):
     assert "variants.mix_25.accuracy" in table and "variants.mix_75.accuracy" in table
 
 
-def test_new_seed_runs_only_that_seed_and_reports_mean_std_and_p(repo):
+def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them(repo):
     import json
 
-    set_params(repo, {"classifier": {"seeds": [0, 1]}})
-    # the workspace holds the last experiment's mix.ratios = [75]
-    assert repro(repo) == {"train_real@1", "train_augmented@1", "train_synthetic@1", "train_mix@75-1",
-                           "evaluate", "report"}
+    set_params(repo, {"gan": {"seeds": [0]}, "classifier": {"replicates": 2}})
+    repro(repo)                                         # replicates 0 and 1 both use GAN seed 0
+    before = {s: digest(repo / f"models/classifier/synthetic/{s}.pt") for s in (0, 1)}
+    gan_before = digest(repo / "models/gan/0/1.pt")
+    ratios = yaml.safe_load((repo / "params.yaml").read_text())["mix"]["ratios"]   # earlier tests may change them
+    set_params(repo, {"gan": {"seeds": [0, 1]}})
+    ran = repro(repo)
+    # new GANs only; real and augmented never use a GAN; quality reads the synthetic sets
+    assert ran == {"train_gan@0-1", "train_gan@1-1", "refine", "synthesize", "train_synthetic",
+                   *(f"train_mix@{r}" for r in ratios), "evaluate", "quality", "report"}
+    assert digest(repo / "models/gan/0/1.pt") == gan_before
+    synthetic = [json.loads((repo / f"metrics/classifier/synthetic/{s}/scores.json").read_text()) for s in (0, 1)]
+    assert [r["gan_seed"] for r in synthetic] == [0, 1]                   # replicate s uses gan.seeds[s % 2]
+    # replicate 0 keeps GAN seed 0 and trains to the same bytes; replicate 1 now trains on GAN seed 1's images
+    assert digest(repo / "models/classifier/synthetic/0.pt") == before[0]
+    assert digest(repo / "models/classifier/synthetic/1.pt") != before[1]
+    summary = json.loads((repo / "metrics/summary.json").read_text())
+    assert summary["design"]["gan_variance"].startswith("inside the replicates")
+
+
+def test_replicates_are_paired_and_reported_with_intervals(repo):
+    import json
+
+    set_params(repo, {"classifier": {"replicates": 3}, "gan": {"seeds": [0, 1]}, "mix": {"ratios": [75]}})
+    assert repro(repo) >= {"train_real", "train_augmented", "train_synthetic", "train_mix@75", "evaluate", "report"}
     mix = json.loads((repo / "metrics/evaluate/mix_75.json").read_text())
-    runs = [mix["runs"][s]["accuracy"] for s in ("0", "1")]
-    assert mix["accuracy"] == pytest.approx(sum(runs) / 2)
-    assert mix["accuracy_std"] == pytest.approx(abs(runs[0] - runs[1]) / 2 ** 0.5)
-    assert mix["vs_real"]["test"] == "paired t-test over seeds" and 0.0 <= mix["vs_real"]["p_value"] <= 1.0
-    assert "± " in (repo / "metrics/report.md").read_text()
+    real = json.loads((repo / "metrics/evaluate/real.json").read_text())
+    runs = [mix["runs"][s]["accuracy"] for s in ("0", "1", "2")]
+    assert mix["accuracy"] == pytest.approx(sum(runs) / 3)
+    diffs = [mix["runs"][s]["accuracy"] - real["runs"][s]["accuracy"] for s in ("0", "1", "2")]
+    vs = mix["vs_real"]
+    assert vs["test"] == "paired t-test over replicates" and vs["diff"] == pytest.approx(sum(diffs) / 3)
+    assert vs["ci_low"] <= vs["diff"] <= vs["ci_high"] and 0.0 < vs["p_value"] <= 1.0
+    assert [mix["runs"][s]["gan_seed"] for s in ("0", "1", "2")] == [0, 1, 0]
+    report = (repo / "metrics/report.md").read_text()
+    assert "95% interval" in report and "3 paired replicates per variant" in report
 
 
 def test_invalid_params_fail_before_any_work(repo):

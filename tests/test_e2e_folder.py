@@ -13,10 +13,10 @@ FOLDER = {
     "data": {"name": "folder", "root": "images", "classes": ["class_a", "class_b", "class_c"],
              "per_class": {"class_a": 16, "class_b": 8, "class_c": 12}, "val_per_class": 6,
              "image_size": 32},
-    "gan": {"steps": 20, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10},
+    "gan": {"steps": 20, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10, "seeds": [0]},
     "generate": {"per_class": 24},
-    "judge": {"epochs": 6, "width": 8, "batch_size": 8},
-    "classifier": {"epochs": 8, "width": 8, "batch_size": 8, "seeds": [0]},
+    "judge": {"steps": 30, "width": 8, "batch_size": 8},
+    "classifier": {"steps": 40, "width": 8, "batch_size": 8, "replicates": 1},
     "robustness": {"levels": [0.0, 0.5]},
     "quality": {"detector_epochs": 3},
     "filter": {"mode": "threshold", "threshold": 0.0},
@@ -30,19 +30,19 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     fakes.write_folder(repo / "images", classes=3, per_class=40, size=32)
     (repo / "images" / "class_b" / "Thumbs.db").write_bytes(b"\0\1")  # skipped, and recorded as such
     ran = repro(repo)
-    assert {"download", "prepare", "train_gan@class_a", "synthesize", "train_mix@0-0", "quality", "report"} <= ran
+    assert {"download", "prepare", "train_gan@class_a-0", "synthesize", "train_mix@0", "quality", "report"} <= ran
 
     meta = json.loads((repo / "data/prepared/meta.json").read_text())
     assert meta["image_shape"] == [32, 32, 3] and meta["classes"] == ["class_a", "class_b", "class_c"]
     assert meta["counts"]["train"] == {"class_a": 16, "class_b": 8, "class_c": 12}
     assert meta["notes"]["skipped"] == ["class_b/Thumbs.db"]
-    syn = np.load(repo / "data/synthetic/filtered/class_b.npy")
+    syn = np.load(repo / "data/synthetic/filtered/0/class_b.npy")
     assert syn.shape == (24, 32, 32, 3) and syn.dtype == np.uint8
-    counts = json.loads((repo / "metrics/classifier/mix_0/0/mix_counts.json").read_text())
+    counts = json.loads((repo / "metrics/classifier/mix_0/0/scores.json").read_text())["synthetic_counts"]
     assert {c: v["real"] + v["synthetic"] for c, v in counts.items()} == {"class_a": 16, "class_b": 16, "class_c": 16}
     summary = json.loads((repo / "metrics/summary.json").read_text())
     assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_0", "mix_50"}
-    # the blobs are easy: the real classifier beats chance after a few epochs
+    # the blobs are easy: the real classifier beats chance after a few steps
     assert summary["variants"]["real"]["accuracy"] > 0.5
 
     # adding images to the folder re-runs download (the folder is a dependency) and what follows

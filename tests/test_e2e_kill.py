@@ -23,9 +23,9 @@ def sha(path) -> str:
 def test_sigkill_then_repro_resumes_to_identical_output(tmp_path):
     repo = make_repo(tmp_path, PARAMS)
     repro(repo, "prepare")
-    ckpt_dir = repo / ".synthmix/resume/train_gan/0"
+    ckpt_dir = repo / ".synthmix/resume/train_gan/0-0"
     env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "train_gan@0"], cwd=repo, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "train_gan@0-0"], cwd=repo, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(ckpt_dir.glob("*.pt")) and proc.poll() is None and time.monotonic() < deadline:
@@ -36,17 +36,17 @@ def test_sigkill_then_repro_resumes_to_identical_output(tmp_path):
     assert list(ckpt_dir.glob("*.pt")), "no checkpoint was written before the kill"
 
     # nothing half-written is taken as valid: the output is absent and DVC says the stage changed
-    assert not (repo / "models/gan/0.pt").exists()
-    status = dvc(repo, "status", "train_gan@0").stdout
-    assert "train_gan@0" in status and "up to date" not in status
+    assert not (repo / "models/gan/0/0.pt").exists()
+    status = dvc(repo, "status", "train_gan@0-0").stdout
+    assert "train_gan@0-0" in status and "up to date" not in status
 
-    out = dvc(repo, "repro", "train_gan@0")
+    out = dvc(repo, "repro", "train_gan@0-0")
     assert "resumed from step" in out.stderr + out.stdout
-    resumed = sha(repo / "models/gan/0.pt")
+    resumed = sha(repo / "models/gan/0/0.pt")
     assert not list(ckpt_dir.glob("*.pt"))  # cleared after success
-    assert "up to date" in dvc(repo, "status", "train_gan@0").stdout
+    assert "up to date" in dvc(repo, "status", "train_gan@0-0").stdout
 
     # the same stage run from scratch, uninterrupted, gives the same bytes
-    out = dvc(repo, "repro", "-f", "-s", "train_gan@0")
+    out = dvc(repo, "repro", "-f", "-s", "train_gan@0-0")
     assert "resumed" not in out.stderr + out.stdout
-    assert sha(repo / "models/gan/0.pt") == resumed
+    assert sha(repo / "models/gan/0/0.pt") == resumed

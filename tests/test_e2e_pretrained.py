@@ -14,7 +14,7 @@ def test_whole_pipeline_with_mobilenet_v2_classifiers(tmp_path):
     params = {**TINY, "classifier": {**TINY["classifier"], "arch": "mobilenet_v2", "input_size": 32}}
     repo = make_repo(tmp_path, params)
     ran = repro(repo)
-    assert {"train_real@0", "train_augmented@0", "train_synthetic@0", "train_mix@50-0", "evaluate", "report"} <= ran
+    assert {"train_real", "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "report"} <= ran
     ckpt = torch.load(repo / "models/classifier/mix_50/0.pt", weights_only=True)
     assert ckpt["config"]["arch"] == "mobilenet_v2" and ckpt["config"]["input_size"] == 32
     assert any(k.startswith("backbone.") for k in ckpt["model"])

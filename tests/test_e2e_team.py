@@ -22,13 +22,13 @@ def test_parallel_gans_then_share_through_remote_and_run_cache(tmp_path):
     out = run([sys.executable, "-m", "synthmix.cli", "train-gans", "--jobs", "2", "--generate"], a)
     assert "2/2 stages done" in out.stdout and "with 2 jobs" in out.stdout    # the GANs; then refine, synthesize
     for c in ("0", "1"):
-        assert (a / f"models/gan/{c}.pt").exists() and (a / f"data/synthetic/raw/{c}.npy").exists()
-        assert f"train_gan@{c}" in (a / "dvc.lock").read_text()
+        assert (a / f"models/gan/0/{c}.pt").exists() and (a / f"data/synthetic/raw/0/{c}.npy").exists()
+        assert f"train_gan@{c}-0" in (a / "dvc.lock").read_text()
     status = dvc(a, "status").stdout
     assert "train_gan@" not in status and "synthesize" not in status  # dvc.lock is correct for each
     ran = repro(a)
     assert ran and not any(s.startswith(("train_gan@", "refine", "synthesize")) for s in ran)
-    assert "train_synthetic@0" in ran and "report" in ran
+    assert "train_synthetic" in ran and "report" in ran
 
     # clone A pushes data, models and the run-cache to a shared remote (a local directory here)
     dvc(a, "remote", "add", "-d", "shared", str(tmp_path / "remote"))
@@ -44,7 +44,7 @@ def test_parallel_gans_then_share_through_remote_and_run_cache(tmp_path):
     assert "Running stage" not in out.stdout, out.stdout
     # every stage: those run by repro, plus download, prepare, train_judge, 2 GANs, refine, synthesize
     assert out.stdout.count("skipping run") == len(ran) + 7, out.stdout
-    files = ["models/gan/1.pt", "data/synthetic/filtered/1.npy", "models/classifier/mix_50/0.pt",
+    files = ["models/gan/0/1.pt", "data/synthetic/filtered/0/1.npy", "models/classifier/mix_50/0.pt",
              "metrics/summary.json"]
     assert digest(b, files) == digest(a, files)
     assert "up to date" in dvc(b, "status").stdout

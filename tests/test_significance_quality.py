@@ -1,5 +1,5 @@
-"""Known answers for the significance tests, the k-NN sample-quality metrics, detectability,
-saliency, the per-variant aggregation over seeds and the HTML report."""
+"""Known answers for McNemar and Holm, the k-NN sample-quality metrics, detectability, saliency, the
+per-variant aggregation over replicates and the HTML report (the paired comparison: test_verdict.py)."""
 import math
 import re
 
@@ -11,22 +11,10 @@ from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real
 from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.quality import manifold_metrics, sample_quality
 from synthmix.evaluate.saliency import overlay, smoothgrad
-from synthmix.evaluate.stats import holm, mcnemar_test, mean_std, paired_t_test
+from synthmix.evaluate.stats import holm, mcnemar_test, mean_std
 from synthmix.report.html import SECTIONS, render_html
 from synthmix.report.summary import summarize
 from synthmix.report.svg import line_chart
-
-
-def test_paired_t_test_known_answers():
-    a = [0.91, 0.93, 0.90, 0.95]
-    assert paired_t_test(a, a) == 1.0                          # identical inputs
-    # differences 1, 2, 3: t = 2 / (1 / sqrt 3); with 2 degrees of freedom p = 1 - t / sqrt(2 + t^2)
-    t = 2 * math.sqrt(3)
-    assert paired_t_test([1, 2, 3], [0, 0, 0]) == pytest.approx(1 - t / math.sqrt(2 + t * t), rel=1e-9)
-    assert paired_t_test([1, 2, 3], [0, 0, 0]) == paired_t_test([0, 0, 0], [1, 2, 3])   # two-sided
-    assert paired_t_test([0.5, 0.6], [0.4, 0.5]) == 0.0        # the same shift every seed
-    with pytest.raises(ValueError, match="at least 2 pairs"):
-        paired_t_test([1.0], [0.0])
 
 
 def test_mcnemar_known_answers():
@@ -103,32 +91,35 @@ def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
     assert o[0, 0, 0].tolist() == [grey] * 3                                     # elsewhere: the image, in grey
 
 
-def _run(acc_correct: np.ndarray, y: np.ndarray) -> dict:
+def _run(acc_correct: np.ndarray, y: np.ndarray, steps: int = 100) -> dict:
     pred = np.where(acc_correct, y, (y + 1) % 2)
     acc = float(acc_correct.mean())
     return {"accuracy": acc, "precision_macro": acc, "recall_macro": acc, "f1_macro": acc, "ece": 0.1,
             "per_class": {"a": {"f1": acc}, "b": {"f1": acc}}, "confusion_matrix": [[1, 0], [0, 1]],
             "reliability": {"count": [0, 100], "confidence_sum": [0.0, 90.0], "correct_sum": [0.0, acc * 100]},
-            "predictions": pred.tolist(), "robustness": {"blur": {"0.0": acc, "0.5": acc / 2}}}
+            "predictions": pred.tolist(), "robustness": {"blur": {"0.0": acc, "0.5": acc / 2}},
+            "best_step": steps, "steps": steps, "gan_seed": None,
+            "val_curve": [[s, 0.9] for s in range(steps // 10, steps + 1, steps // 10)]}
 
 
-def test_aggregate_over_seeds_gives_mean_std_and_p_values():
+def test_aggregate_over_replicates_gives_mean_std_and_the_paired_comparison():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82, 84)]
-    same = aggregate("mix_50", [0, 1, 2], real, failure_fraction=0.8)
-    vs = compare_with_real(real, real, y)
-    assert vs["paired_t_p"] == 1.0 and vs["mcnemar_p"] == 1.0
+    same = aggregate("mix_50", real, failure_fraction=0.8, val_images=20)
+    vs = compare_with_real(real, real, y, alpha=0.05, family=1)
+    assert vs["p_value"] == 1.0 and vs["diff"] == 0.0 and vs["ci_low"] < 0 < vs["ci_high"]
     assert same["accuracy"] == pytest.approx(0.82) and same["accuracy_std"] == pytest.approx(0.02)
-    assert same["confusion_matrix"] == [[3, 0], [0, 3]]           # summed over seeds
-    assert same["reliability"]["count"] == [0, 300]               # pooled over seeds
+    assert same["confusion_matrix"] == [[3, 0], [0, 3]]           # summed over replicates
+    assert same["reliability"]["count"] == [0, 300]               # pooled over replicates
     assert same["robustness"]["blur"] == {"0.0": pytest.approx(0.82), "0.5": pytest.approx(0.41)}
     assert same["failure_level"] == {"blur": 0.5}
+    assert same["budget"]["steps"] == 100 and not same["budget"]["still_rising"]
     better = [_run(np.arange(100) < n, y) for n in (95, 96, 98)]
-    vs = compare_with_real(better, real, y)
-    assert vs["accuracy_diff"] == pytest.approx(0.1433333)
-    assert vs["p_value"] == vs["paired_t_p"] < 0.05
-    single = compare_with_real(better[:1], real[:1], y)
-    assert single["test"].startswith("McNemar") and single["paired_t_p"] is None
+    vs = compare_with_real(better, real, y, alpha=0.05, family=1)
+    assert vs["diff"] == pytest.approx(0.1433333) and vs["p_value"] < 0.05 and vs["ci_low"] > 0
+    assert vs["test"] == "paired t-test over replicates"
+    single = compare_with_real(better[:1], real[:1], y, alpha=0.05, family=1)
+    assert single["test"].startswith("McNemar") and single["ci_low"] is None
     assert single["p_value"] == pytest.approx(2 * 0.5 ** 15)      # 15 discordant, all one way
 
 
@@ -147,41 +138,48 @@ def _filtering():
                      "mean_confidence": 0.8, "reached": True} for c in "ab"}
     judge = {"temperature": 1.5, "val": {"ece_before": 0.2, "ece_after": 0.05}, "test": {}}
     return {"mode": "relative", "kept": 10, "drawn": 20, "acceptance": 0.5, "target_per_class": 5,
-            "max_draws": 50, "judge": judge, "per_class": per_class}
+            "max_draws": 50, "judge": judge, "gan_seeds": [0], "per_seed": {"0": per_class}}
+
+
+SETTINGS = {"dataset": "digits", "image_size": "16x16x1", "per_class": "50", "val_images": 40, "test_images": 100,
+            "gan_steps": 300, "mix_mode": "add"}
 
 
 def test_html_report_has_every_section_and_embeds_its_images():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82)]
-    results = {v: aggregate(v, [0, 1], real, 0.8) for v in ("real", "augmented", "synthetic", "mix_50")}
+    results = {v: aggregate(v, real, 0.8, 40) for v in ("real", "augmented", "synthetic", "mix_50")}
     for v in ("augmented", "synthetic", "mix_50"):
-        results[v]["vs_real"] = compare_with_real(real, real, y)
+        results[v]["vs_real"] = compare_with_real(real, real, y, 0.05, 3)
     add_holm(results, 0.05)
     counts = {c: {"real": 0, "synthetic": 50, "synthetic_wanted": 50, "synthetic_unique": 50} for c in "ab"}
     results["synthetic"]["synthetic_counts"] = counts
     q = {"fid": 1.0, "kid": 0.1, "kid_std": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.9, "coverage": 0.6,
          "n_real": 10, "n_synthetic": 10}
-    quality = {"overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
+    quality = {"gan_seed": 0, "overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
                "inception_score": {"real_test": 1.9, "filtered": 1.7},
                "per_class": {c: {"filtered": q, "raw": None, "real_train": q, "detectability": {"accuracy": 0.7}}
                              for c in ("a", "b")},
                "inception": {"feature_space": "Inception", "reference": "real test images",
                              "filtered": {"fid": 42.5, "kid": 0.03, "kid_std": 0.002, "n_real": 100, "n_synthetic": 10}}}
-    summary = summarize(results, _filtering(), quality)
+    summary = summarize(results, _filtering(), quality, [0], 0.05)
     assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
     assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
     assert summary["judge"] == {"temperature": 1.5, "ece_before": 0.2, "ece_after": 0.05}
+    assert summary["best"] is None                     # nothing is better than real here
+    assert summary["design"]["replicates"] == 2 and summary["design"]["steps"] == 100
     png = b"\x89PNG fake"
     html = render_html(summary, results, quality, _filtering(), ["a", "b"], {"a": (png, png), "b": (png, None)},
-                       (png, {"per_class": 2, "seed": 0, "columns": ["image", "real", "mix_50"]}), "add", 0.05)
+                       (png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}), SETTINGS, 0.05)
     for key in SECTIONS:
         assert f'<section id="{key}">' in html
     srcs = re.findall(r'src="([^"]*)"', html)
     assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
-    assert "not significant" in html and "no synthetic image kept" in html and "filtered 1.700" in html
+    assert "no difference detected" in html and "no synthetic image kept" in html and "filtered 1.700" in html
     assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
-    assert "Standard FID/KID" in html and "42.50" in html
+    assert "Standard FID/KID" in html and "42.50" in html and "95% interval" in html
+    assert "GAN variance is not inside the replicates" in html and "digits" in html
     assert html.count("<svg") == 3                     # accuracy vs ratio, one robustness chart (blur), reliability
 
 

@@ -1,6 +1,7 @@
-"""dvc.yaml must list, for every stage, each file of src/synthmix that its script imports (directly or
-through other synthmix modules): a code change then re-runs exactly the stages that use that code,
-and never serves a stale cached result."""
+"""dvc.yaml must list, for every stage, exactly the files of src/synthmix that its script imports
+(directly or through other synthmix modules): a code change then re-runs exactly the stages that use
+that code, never serves a stale cached result (a missing dep) and never re-runs a stage for code it
+does not use (an extra dep)."""
 import ast
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def has_code(path: Path) -> bool:
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
-def test_stage_deps_cover_every_imported_source_file(stage):
+def test_stage_deps_are_exactly_the_imported_source_files(stage):
     spec = STAGES[stage].get("do") or STAGES[stage]
     script = ROOT / spec["cmd"].split()[1]
     deps = [d.rstrip("/") for d in spec["deps"] if d.startswith(("src/", "stages/"))]
@@ -65,6 +66,8 @@ def test_stage_deps_cover_every_imported_source_file(stage):
                   if has_code(f) and f != SRC / "synthmix" / "__init__.py")
     missing = [f for f in used if not any(f == d or f.startswith(d + "/") for d in deps)]
     assert not missing, f"{stage} imports {missing} but dvc.yaml does not list them as deps"
+    extra = [d for d in deps if d.startswith("src/") and d not in used]
+    assert not extra, f"{stage} lists {extra} as deps but never imports them (a change there would re-run it)"
 
 
 def test_closure_follows_imports_through_modules():

@@ -110,8 +110,8 @@ def test_mirror_serves_when_the_official_host_is_unreachable(served, monkeypatch
 def test_pretrained_classifier_starts_from_the_weights_and_can_train_its_head_only(served):
     x = np.random.default_rng(0).integers(0, 256, (24, 16, 16, 1), dtype=np.uint8)
     y = np.arange(24) % 3
-    p = CnnParams(arch="resnet18", pretrained=True, input_size=32, train_layers="head", epochs=2, batch_size=8)
-    model, cfg, _ = fit(x, y, x[:6], y[:6], 3, p, 0, torch.device("cpu"))
+    p = CnnParams(arch="resnet18", pretrained=True, input_size=32, train_layers="head", batch_size=8)
+    model, cfg, _ = fit(x, y, x[:6], y[:6], 3, p, 6, 0, torch.device("cpu"))
     assert cfg.arch == "resnet18" and cfg.input_size == 32
     backbone = model.backbone.state_dict()
     for key, value in served["state"].items():       # the head trained; the backbone is the file's, to the bit

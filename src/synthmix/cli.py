@@ -1,6 +1,6 @@
 """`synthmix` command: helpers around DVC for work that plain `dvc repro` does one stage at a time.
 
-  synthmix train-gans --jobs N     train the per-class GANs N at a time (after `prepare` and
+  synthmix train-gans --jobs N     train the per-class GANs (every GAN seed) N at a time (after `prepare` and
                                    `train_judge`, which it runs first), one GPU
                                    each when GPUs exist; dvc.lock is left correct
   synthmix sweep --jobs N R [R..]  queue one experiment per mix.ratios setting and run them N at a
@@ -126,7 +126,7 @@ def train_gans(args: argparse.Namespace) -> int:
     gpus = visible_gpus()
     t0 = time.monotonic()
     log_dir = Path(args.log_dir)
-    jobs = run_parallel([f"train_gan@{c}" for c in classes], args.jobs, gpus, log_dir)
+    jobs = run_parallel([f"train_gan@{c}-{g}" for c in classes for g in params.gan.seeds], args.jobs, gpus, log_dir)
     if args.generate:
         # synthesize reads the refined generators: refine (one stage, all classes) runs once every
         # GAN is done, then synthesize (one stage: generation is cheap next to training)

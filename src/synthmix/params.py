@@ -38,6 +38,9 @@ def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
 
 
 AUTO = "auto"
+# classifier/judge `steps: auto` (CnnParams.budget), from benchmarks/classifier_budget.py
+PASSES_OVER_REAL = 60
+MIN_STEPS = 300
 DATASETS = ("digits", "mnist_sample", "mnist", "fashion_mnist", "cifar10", "gtsrb", "fer2013", "folder")
 GAN_FAMILIES = ("dcgan", "hinge", "wgan_gp")
 FILTER_MODES = ("relative", "top", "threshold")
@@ -99,7 +102,9 @@ class GanParams:
     log_every: int = _f(20, lo=1)
     checkpoint_every: int = _f(100, lo=0, doc="save the full training state every N steps so a killed stage "
                                "resumes (0 = never); kept in .synthmix/resume, outside DVC's outputs")
-    seed: int = _f(0, lo=0)
+    seeds: list[int] = _f([0, 1, 2], item_lo=0, item_hi=2**31 - 1,
+                          doc="one GAN per class per seed, each its own stage; classifier replicate s of a "
+                              "synthetic or mix variant uses the images of GAN seed seeds[s % len(seeds)]")
 
     def for_image_size(self, size: int) -> "GanParams":
         """These params with `steps` resolved: 'auto' is 300 steps at 16x16, scaled with the image
@@ -161,10 +166,29 @@ class CnnParams:
     train_layers: str = _f("all", choices=TRAIN_LAYERS, doc="mobilenet_v2/resnet18: all, or head (the backbone "
                            "stays as loaded)")
     width: int = _f(16, lo=4, doc="cnn: channels of the first block")
-    epochs: int = _f(30, lo=1)
+    steps: int | str = _f(AUTO, lo=1, doc="optimizer steps, the same for every variant whatever its training-set "
+                          "size; 'auto': 60 passes' worth of batches over the real training images, times the "
+                          "image side / 16, at least 300, rounded to 50 (the measured plateau, "
+                          "benchmarks/classifier_budget.py)")
+    eval_every: int | str = _f(AUTO, lo=1, doc="check the validation accuracy every N steps (and at the last) "
+                               "and keep the best weights; 'auto': 20 checks per run")
     batch_size: int = _f(64, lo=2)
     lr: float = _f(2e-3, lo=0.0, lo_open=True)
     weight_decay: float = _f(5e-4, lo=0.0)
+
+    def budget(self, real_images: int, image_size: int) -> int:
+        """`steps` resolved: 'auto' is PASSES_OVER_REAL passes' worth of batches over the real
+        training images, times image_size / 16 (at least MIN_STEPS, a multiple of 50): 450 steps for
+        500 real images at 16x16, 800 at 28x28. It counts real images only, so every variant of a
+        comparison, a 4x larger mix included, trains for the same number of steps."""
+        if self.steps != AUTO:
+            return int(self.steps)
+        passes = PASSES_OVER_REAL * real_images / self.batch_size * image_size / 16
+        return max(MIN_STEPS, 50 * round(passes / 50))
+
+    def eval_interval(self, steps: int) -> int:
+        """Steps between validation checks: `eval_every`, or 'auto' = steps / 20 (at least 1)."""
+        return max(1, steps // 20) if self.eval_every == AUTO else int(self.eval_every)
 
 
 @dataclass(frozen=True)
@@ -174,16 +198,30 @@ class JudgeParams(CnnParams):
 
 @dataclass(frozen=True)
 class ClassifierParams(CnnParams):
-    seeds: list[int] = _f([0, 1, 2], item_lo=0, item_hi=2**31 - 1,
-                          doc="one classifier per variant per seed; results are mean +- std over seeds")
+    lr: float = _f(5e-3, lo=0.0, lo_open=True, doc="peak learning rate of the one-cycle schedule")
+    replicates: int = _f(15, lo=1, doc="classifiers per variant; replicate s of every variant starts from the "
+                         "same weights and random stream, so variants are compared replicate by replicate")
+    seed: int = _f(0, lo=0)
+
+
+# Datasets whose classes stay the same class when mirrored left-right; digits, road signs and
+# unknown folders are not assumed to be (a mirrored 2 or a mirrored "keep right" sign is another thing).
+MIRROR_INVARIANT = ("fashion_mnist", "cifar10", "fer2013")
 
 
 @dataclass(frozen=True)
 class AugmentParams:
-    flip: bool = _f(False, doc="random horizontal flips (off for digits: a flipped 2 is not a 2)")
+    flip: bool | str = _f(AUTO, doc="random horizontal flips: true, false, or 'auto' = on for datasets whose "
+                          "classes are mirror-invariant (" + ", ".join(MIRROR_INVARIANT) + "), off otherwise")
     brightness: float = _f(0.2, lo=0.0, hi=1.0, doc="max relative brightness change")
     zoom: float = _f(0.1, lo=0.0, hi=0.9, doc="max relative zoom in or out")
     rotation: float = _f(15.0, lo=0.0, hi=180.0, doc="max rotation in degrees")
+
+    def for_dataset(self, name: str) -> "AugmentParams":
+        """These params with `flip` resolved for dataset `name` ('auto': on where classes are mirror-invariant)."""
+        if self.flip != AUTO:
+            return self
+        return dataclasses.replace(self, flip=name in MIRROR_INVARIANT)
 
 
 @dataclass(frozen=True)
@@ -203,6 +241,8 @@ class RobustnessParams:
                              doc="fractions of each type's range; accuracy is reported at each")
     max_images: int = _f(2000, lo=1, doc="the corrupted sets are made from a stratified, seeded subset of the "
                          "test split of at most this many images (clean metrics use the whole test split)")
+    replicates: int = _f(3, lo=1, doc="the first N replicates of each variant are scored on the corrupted sets "
+                         "(the curves are their mean); every replicate is scored on the clean test split")
     failure_fraction: float = _f(0.8, lo=0.0, hi=1.0, lo_open=True,
                                  doc="a classifier fails at the lowest level where accuracy < this x clean accuracy")
     seed: int = _f(0, lo=0)
@@ -228,7 +268,8 @@ class QualityParams:
 @dataclass(frozen=True)
 class RuntimeParams:
     device: str = _f("auto", choices=DEVICES)
-    threads: int = _f(0, lo=0, doc="CPU threads; 0 = all cores")
+    threads: int = _f(0, lo=0, doc="CPU cores a stage uses (0 = all): torch threads, or in the classifier "
+                      "stages that many replicates side by side with one thread each")
     deterministic: bool = _f(True, doc="bit-identical outputs on CPU for the same inputs and seed")
     amp: bool = _f(True, doc="bf16 autocast for training on CUDA devices that support it (ignored on CPU)")
     compile: bool = _f(False, doc="torch.compile the models for training (worth it for long GPU runs)")
@@ -304,11 +345,12 @@ def _check_scalar(value: Any, typ: type, key: str, meta: dict) -> Any:
 
 def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
     if typing.get_origin(typ) in (typing.Union, types.UnionType) and typing.get_args(typ)[1] is str:  # int | "auto"
+        scalar = typing.get_args(typ)[0]
         if value == AUTO:
             return value
         if isinstance(value, str):
-            raise ParamsError(f"params: {key} = {value!r}: must be {_describe(meta, int)}, or {AUTO!r}")
-        return _check_scalar(value, typing.get_args(typ)[0], key, meta)
+            raise ParamsError(f"params: {key} = {value!r}: must be {_describe(meta, scalar)}, or {AUTO!r}")
+        return _check_scalar(value, scalar, key, meta)
     if typing.get_origin(typ) in (typing.Union, types.UnionType):  # int | dict[str, int]
         scalar, mapping = typing.get_args(typ)
         if not isinstance(value, dict):

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image
 
 from synthmix.core.io import write_bytes
+
+if TYPE_CHECKING:      # torch is imported where tensors are made: the report stage draws grids without it
+    import torch
 
 
 def to_model(images: np.ndarray, device: torch.device | str = "cpu", channels_last: bool = False) -> torch.Tensor:
@@ -17,6 +20,8 @@ def to_model(images: np.ndarray, device: torch.device | str = "cpu", channels_la
     `channels_last` keeps the stored NHWC memory order (the layout oneDNN and cuDNN convolutions
     are fastest with); the tensor's shape is NCHW either way.
     """
+    import torch
+
     x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
     x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
     return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
@@ -24,6 +29,8 @@ def to_model(images: np.ndarray, device: torch.device | str = "cpu", channels_la
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """float (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C), rounded the same way everywhere."""
+    import torch
+
     x = ((x.detach().float().cpu() + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
     return x.permute(0, 2, 3, 1).contiguous().numpy()
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import zlib
 
 import torch
 
+from synthmix.core.seeds import seed_for  # noqa: F401  (re-exported: runtime.seed_for)
 from synthmix.params import RuntimeParams
 
 
@@ -35,11 +35,6 @@ def cpu_threads(runtime: RuntimeParams) -> int:
         return runtime.threads
     share = os.environ.get("SYNTHMIX_CPU_SHARE", "")
     return int(share) if share.isdigit() and int(share) > 0 else (os.cpu_count() or 1)
-
-
-def seed_for(seed: int, *names: str) -> int:
-    """A stable per-item seed: the same (seed, names) always gives the same number, on any machine."""
-    return (seed * 1_000_003 + zlib.crc32("/".join(names).encode())) % (2**31 - 1)
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

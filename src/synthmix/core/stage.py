@@ -48,8 +48,9 @@ def _profile(t0: float) -> None:
         return
     import resource
 
-    row = {"argv": sys.argv, "seconds": round(time.perf_counter() - t0, 3),
-           "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    # the largest process: this one, or the largest worker it forked (core.parallel)
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    row = {"argv": sys.argv, "seconds": round(time.perf_counter() - t0, 3), "peak_rss_mib": round(peak / 1024, 1)}
     with open(path, "a") as f:
         f.write(json.dumps(row) + "\n")
 
@@ -79,7 +80,12 @@ def remove_outputs() -> list[Path]:
     return removed
 
 
+def output_dir(dir: str | Path) -> Path:
+    """A directory this stage writes whole (also from worker processes): removed if the stage fails."""
+    LIVE_DIRS.append(Path(dir))
+    return Path(dir)
+
+
 def open_run_log(dir: str | Path) -> RunLog:
     """Training curves and a summary under `dir` (dvclive's layout), removed if the stage fails."""
-    LIVE_DIRS.append(Path(dir))
-    return RunLog(dir)
+    return RunLog(output_dir(dir))

@@ -1,14 +1,17 @@
-"""A variant's results over its seeds (mean +- std), and every variant's test against `real`.
+"""A variant's results over its replicates (mean +- std), its training budget, and every variant's
+paired comparison with `real`.
 
-Reads the per-run scores written by the classifier stages (`evaluate.score.score_run`); cheap, so
-adding a ratio or a seed re-scores only the new classifiers and re-runs only this aggregation.
+Reads the per-run scores written by the classifier stages (`evaluate.score.score_run` plus the
+run's training info); cheap, so adding a ratio re-scores only the new classifiers and re-runs only
+this aggregation.
 """
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from synthmix.evaluate.metrics import ece_from_bins, failure_level
-from synthmix.evaluate.stats import holm, mcnemar_test, mean_std, paired_t_test
+from synthmix.evaluate.stats import clustered_difference, holm, mcnemar_test, mean_std, paired_difference
 
 SCALARS = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "ece")
 
@@ -32,35 +35,82 @@ def pooled_reliability(runs: list[dict]) -> dict:
     return {k: np.sum([r["reliability"][k] for r in runs], axis=0).tolist() for k in runs[0]["reliability"]}
 
 
-def aggregate(variant: str, seeds: list[int], runs: list[dict], failure_fraction: float) -> dict:
-    """Mean and std of each scalar over seeds, each seed's own numbers, the mean per-class report,
-    the seed-summed confusion matrix, the pooled reliability bins, and the mean robustness curve
-    with its failure level per corruption type."""
-    out: dict = {"variant": variant, "test_images": len(runs[0]["predictions"]), "seeds": list(seeds)}
+def aggregate(variant: str, runs: list[dict], failure_fraction: float, val_images: int) -> dict:
+    """Over the replicates (runs in replicate order): mean and std of each scalar, each replicate's
+    own numbers, the mean per-class report, the summed confusion matrix, the pooled reliability
+    bins, the robustness curve per corruption type with its failure level (mean over the replicates
+    scored on the corrupted sets, against their own clean accuracy), and the budget."""
+    out: dict = {"variant": variant, "test_images": len(runs[0]["predictions"]), "replicates": len(runs)}
     for key in SCALARS:
         out[key], out[f"{key}_std"] = mean_std([r[key] for r in runs])
-    out["runs"] = {str(s): {k: r[k] for k in SCALARS} for s, r in zip(seeds, runs)}
+    out["runs"] = {str(s): {k: r[k] for k in SCALARS} | {"gan_seed": r.get("gan_seed"), "best_step": r["best_step"]}
+                   for s, r in enumerate(runs)}
     out["per_class"] = mean_nested([r["per_class"] for r in runs])
     out["confusion_matrix"] = np.sum([r["confusion_matrix"] for r in runs], axis=0).tolist()
     out["reliability"] = pooled_reliability(runs)
     out["ece_pooled"] = ece_from_bins(out["reliability"])
-    out["robustness"] = mean_nested([r["robustness"] for r in runs])
-    out["failure_level"] = {kind: failure_level({float(k): v for k, v in curve.items()}, out["accuracy"],
+    scored = [r for r in runs if r["robustness"] is not None]      # robustness.replicates of them
+    out["robustness_replicates"] = len(scored)
+    out["robustness"] = mean_nested([r["robustness"] for r in scored])
+    clean = float(np.mean([r["accuracy"] for r in scored]))        # the same replicates' clean accuracy
+    # against the clean accuracy on the same (subset of) test images: level 0 when it was measured
+    out["failure_level"] = {kind: failure_level({float(k): v for k, v in curve.items()}, curve.get("0.0", clean),
                                                 failure_fraction) for kind, curve in out["robustness"].items()}
+    out["budget"] = budget_check([r["val_curve"] for r in runs], val_images)
     return out
 
 
-def compare_with_real(runs: list[dict], real_runs: list[dict], labels: np.ndarray) -> dict:
-    """The difference of a variant's accuracy from `real`'s, with a paired t-test over seeds (when
-    there are 2 or more) and McNemar's test on the first seed's predictions."""
-    diffs = [r["accuracy"] - q["accuracy"] for r, q in zip(runs, real_runs)]
-    first, real_first = np.asarray(runs[0]["predictions"]), np.asarray(real_runs[0]["predictions"])
-    test = {"accuracy_diff": float(np.mean(diffs)), "mcnemar_p": mcnemar_test(first == labels, real_first == labels)}
-    several = len(runs) > 1
-    test["paired_t_p"] = paired_t_test([r["accuracy"] for r in runs], [q["accuracy"] for q in real_runs]) if several else None
-    test["test"] = "paired t-test over seeds" if several else "McNemar (single seed)"
-    test["p_value"] = test["paired_t_p"] if several else test["mcnemar_p"]
-    return test
+def budget_check(curves: list[list[list[float]]], val_images: int) -> dict:
+    """Was the budget on this variant's plateau? From each replicate's validation accuracy curve
+    ([[step, accuracy], ...], checked at the same steps): its `rise`, the mean over the last quarter
+    of the budget minus the mean over the quarter before, averaged over the replicates.
+    `still_rising` when the rise is more than two validation images' worth (2 / val_images) and
+    larger than zero by a one-sided t-test over the replicates at the 1% level (so a noisy replicate
+    or two do not decide). A heuristic: the one-cycle schedule's final annealing lifts the last
+    quarter by up to about a point at any budget; benchmarks/classifier_budget.py compares budgets
+    directly. Also the steps and the mean validation curve."""
+    steps = np.asarray([s for s, _ in curves[0]], np.float64)
+    if any([s for s, _ in c] != steps.tolist() for c in curves):
+        raise ValueError("replicates of one variant were checked at different steps: budgets differ")
+    acc = np.asarray([[a for _, a in c] for c in curves], np.float64)          # (replicates, checks)
+    last = steps > 0.75 * steps[-1]
+    before = (steps > 0.5 * steps[-1]) & ~last
+    rises = acc[:, last].mean(1) - acc[:, before].mean(1) if last.any() and before.any() else np.zeros(len(acc))
+    rise, sd = mean_std(rises)
+    se = sd / np.sqrt(len(rises))
+    trend = len(rises) < 2 or (se > 0 and rise / se > stats.t.ppf(0.99, len(rises) - 1)) or (se == 0 and rise > 0)
+    return {"steps": int(steps[-1]), "checks": int(len(steps)), "rise": rise, "rise_se": float(se),
+            "still_rising": bool(rise > 2.0 / val_images and trend),
+            "val_curve": [[int(s), float(a)] for s, a in zip(steps, acc.mean(0))]}
+
+
+def compare_with_real(runs: list[dict], real_runs: list[dict], labels: np.ndarray, alpha: float,
+                      family: int) -> dict:
+    """The paired difference of a variant's accuracy from `real`'s, replicate s against replicate s,
+    with its 1 - alpha interval, paired t-test and the smallest difference detectable with 80% power
+    at Holm's strictest level (alpha / family). The unit of the test (`unit`): the replicate, unless
+    replicates share GAN draws (2 or more GAN seeds, fewer than the replicates): then the GAN draw
+    (stats.clustered_difference), and `given_these_gans` holds the per-replicate interval, which
+    holds for these GANs only. With one GAN seed the test is per replicate and says nothing about
+    another GAN draw (`unit`: "replicate, one GAN draw"). With one replicate, McNemar's test on the
+    two classifiers' per-image predictions."""
+    acc, real_acc = [r["accuracy"] for r in runs], [q["accuracy"] for q in real_runs]
+    if len(runs) == 1:
+        first, real_first = np.asarray(runs[0]["predictions"]), np.asarray(real_runs[0]["predictions"])
+        return {"diff": acc[0] - real_acc[0], "n": 1, "ci_low": None, "ci_high": None, "min_detectable": None,
+                "p_value": mcnemar_test(first == labels, real_first == labels), "test": "McNemar (one replicate)",
+                "unit": "replicate", "confidence": 1 - alpha}
+    per_replicate = paired_difference(acc, real_acc, alpha, len(labels), power_alpha=alpha / family)
+    draws = [r.get("gan_seed") for r in runs]
+    if draws[0] is None:
+        return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate"}
+    if len(set(draws)) == 1:
+        return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate, one GAN draw"}
+    if len(set(draws)) == len(draws):
+        return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate and GAN draw"}
+    clustered = clustered_difference(acc, real_acc, draws, alpha, len(labels), power_alpha=alpha / family)
+    return clustered | {"test": "t-test over GAN draws (mean paired difference per GAN seed)", "unit": "GAN draw",
+                        "given_these_gans": {k: per_replicate[k] for k in ("diff", "ci_low", "ci_high", "p_value")}}
 
 
 def add_holm(results: dict[str, dict], alpha: float) -> None:

@@ -13,7 +13,7 @@ import torch
 from synthmix.core.images import to_model
 from synthmix.params import CnnParams
 from synthmix.classifier.train import fit
-from synthmix.judge import predict_logits
+from synthmix.models.cnn import predict_logits
 
 
 def _split_for_selection(x: np.ndarray, rng: np.random.Generator, fraction: float = 0.2):
@@ -39,8 +39,9 @@ def detectability(real_train: np.ndarray, fake: np.ndarray, real_test: np.ndarra
     labels = np.concatenate([np.zeros(len(real_fit)), np.ones(len(fake_fit))]).astype(np.int64)
     val_images = np.concatenate([real_val, fake_val])
     val_labels = np.concatenate([np.zeros(len(real_val)), np.ones(len(fake_val))]).astype(np.int64)
-    p = CnnParams(width=width, epochs=epochs, batch_size=32, lr=2e-3, weight_decay=5e-4)
-    model, _, _ = fit(images, labels, val_images, val_labels, 2, p, seed, device)
+    p = CnnParams(width=width, batch_size=32, lr=2e-3, weight_decay=5e-4)
+    steps = epochs * -(-len(images) // p.batch_size)           # `epochs` passes over the detector's training set
+    model, _, _ = fit(images, labels, val_images, val_labels, 2, p, steps, seed, device)
     acc_real = float((predict_logits(model, to_model(real_test, device)).argmax(1) == 0).float().mean())
     acc_fake = float((predict_logits(model, to_model(fake_test, device)).argmax(1) == 1).float().mean())
     return {"accuracy": (acc_real + acc_fake) / 2, "accuracy_real": acc_real, "accuracy_synthetic": acc_fake,

@@ -1,19 +1,35 @@
-"""Is a difference between two classifier variants real, or noise? Tests on paired results, by name.
+"""Is a difference between two classifier variants real, or noise, and how large could it be?
 
-- `paired_t_test`: the same seeds trained two ways (variant vs `real`): scipy.stats.ttest_rel on the
-  per-seed accuracies. Seeds pair the runs: seed s of both variants shares its data order and
-  initialisation stream name, so per-seed differences remove part of the run-to-run noise.
-- `mcnemar_test`: one run each on the same test images; only the images on which the two disagree
-  about correctness carry information: the exact McNemar test, scipy.stats.binomtest on those
-  discordant pairs with p = 0.5.
+- `paired_difference`: replicate s of a variant and of `real` share their initial weights and
+  seed (synthmix.replicates), so they form a pair; the per-replicate differences d_s give
+  the mean difference with a Student-t confidence interval, the two-sided paired t-test
+  (scipy.stats.ttest_rel's p and confidence_interval, on the same numbers), and the smallest
+  difference the run could detect with 80% power (the noncentral t distribution).
+  Accuracies on N test images are multiples of 1/N, so identical differences happen; their
+  observed spread of 0 would make t infinite and p exactly 0. The spread used is therefore never
+  below the rounding noise of a difference of two such numbers, (1/N) / sqrt(6) (each is rounded
+  to a grid of step 1/N: variance (1/N)^2 / 12, twice): two replicates one image apart give p = 0.18,
+  not 0.
+- `clustered_difference`: when replicates share GAN draws (more replicates than GAN seeds), the
+  replicates of one GAN seed are not independent draws of the recipe: their differences share that
+  GAN's error. The unit of the test is then the GAN draw: the mean difference per GAN seed, tested
+  as above over those means (G GAN seeds: G - 1 degrees of freedom, the exact test for this nested
+  design). Treating the replicates as independent would understate the spread.
+- `mcnemar_test`: one run each on the same test images (a single replicate): the exact McNemar
+  test, scipy.stats.binomtest on the images the two disagree about, p = 0.5.
 - `holm`: every variant is tested against `real`, so several tests are made at once; Holm's
   step-down correction keeps the chance of any false "significant" at alpha.
-Both tests are two-sided; identical inputs give p = 1.
+Tests are two-sided; identical inputs give p = 1.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
+from scipy.optimize import brentq
+
+POWER = 0.8
 
 
 def mean_std(values) -> tuple[float, float]:
@@ -24,17 +40,61 @@ def mean_std(values) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
-def paired_t_test(a, b) -> float:
-    """Two-sided p-value of Student's paired t-test that mean(a - b) = 0 (a, b: per-seed results)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    d = a - b
+def resolution_floor(test_images: int) -> float:
+    """The smallest spread a difference of two accuracies on `test_images` images can be said to
+    have: the rounding noise of two numbers on a grid of step 1/N, (1/N) / sqrt(6)."""
+    return 1.0 / (test_images * math.sqrt(6.0))
+
+
+def paired_difference(a, b, alpha: float, test_images: int, power_alpha: float | None = None) -> dict:
+    """Variant `a` against baseline `b`, per-replicate results paired by index (>= 2 pairs).
+
+    Returns diff (mean of a - b), sd (of the differences, floored at `resolution_floor`), n,
+    ci_low/ci_high (the 1 - alpha Student-t interval of the mean difference), p_value (two-sided
+    paired t-test), floored (whether the floor replaced the observed spread) and
+    min_detectable (the smallest |difference| the test at level `power_alpha`, default alpha,
+    detects with 80% power given this spread and n).
+    """
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     if d.ndim != 1 or d.size < 2:
-        raise ValueError(f"a paired t-test needs at least 2 pairs, got {d.size}")
-    if d.std(ddof=1) == 0:
-        # every seed moved by exactly the same amount, where ttest_rel's t is undefined (nan): no
-        # difference at all (p = 1), or a difference with no spread, which no noise explains (p = 0)
-        return 1.0 if d.mean() == 0 else 0.0
-    return float(stats.ttest_rel(a, b).pvalue)
+        raise ValueError(f"a paired comparison needs at least 2 pairs, got {d.size}")
+    n, mean, observed = d.size, float(d.mean()), float(d.std(ddof=1))
+    sd = max(observed, resolution_floor(test_images))
+    se, df = sd / math.sqrt(n), n - 1
+    half = float(stats.t.ppf(1 - alpha / 2, df)) * se
+    p = float(2 * stats.t.sf(abs(mean) / se, df))
+    detectable = max(min_detectable(sd, n, power_alpha or alpha), 1.0 / test_images)    # never below one image
+    return {"diff": mean, "sd": sd, "n": n, "ci_low": mean - half, "ci_high": mean + half, "p_value": p,
+            "floored": observed < sd, "confidence": 1 - alpha, "min_detectable": detectable}
+
+
+def clustered_difference(a, b, clusters, alpha: float, test_images: int, power_alpha: float | None = None) -> dict:
+    """`paired_difference` with the cluster (the GAN seed of each pair) as the unit: the mean of
+    a - b within each cluster, then the test over those means (>= 2 clusters). Also `pairs`, the
+    number of replicates behind them."""
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    keys = list(clusters)
+    if len(keys) != d.size:
+        raise ValueError(f"{d.size} pairs but {len(keys)} cluster labels")
+    means = [float(d[[k == c for k in keys]].mean()) for c in sorted(set(keys))]
+    return paired_difference(means, np.zeros(len(means)), alpha, test_images, power_alpha) | {"pairs": int(d.size)}
+
+
+def min_detectable(sd: float, n: int, alpha: float, power: float = POWER) -> float:
+    """The true mean difference a two-sided paired t-test at level alpha over n pairs with spread
+    sd detects with probability `power`: solves P(|T| > t_crit) = power for T noncentral t."""
+    df = n - 1
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+
+    def power_at(delta: float) -> float:
+        nc = delta * math.sqrt(n) / sd
+        wrong_side = float(stats.nct.cdf(-crit, df, nc))     # a vanishing tail: scipy can return nan there
+        return float(stats.nct.sf(crit, df, nc)) + (wrong_side if math.isfinite(wrong_side) else 0.0)
+
+    hi = sd
+    while power_at(hi) < power:          # bracket the root; power rises with delta
+        hi *= 2
+    return float(brentq(lambda x: power_at(x) - power, 0.0, hi, xtol=1e-10))
 
 
 def mcnemar_test(correct_a, correct_b) -> float:

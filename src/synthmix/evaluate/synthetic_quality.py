@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from synthmix.core.runtime import seed_for
+from synthmix.core.seeds import seed_for
 from synthmix.data.store import Prepared
 from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.frechet import frechet_distance

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from synthmix.core.batches import IndexSampler
 from synthmix.core.images import to_model
 from synthmix.core.optim import Adam
 from synthmix.core.progress import progress
@@ -41,35 +42,6 @@ logger = logging.getLogger(__name__)
 def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
     return GanConfig(image_size=image_size, channels=channels, z_dim=p.z_dim,
                      g_width=p.g_width, d_width=p.d_width, d_norm=get_loss(p.family).d_norm)
-
-
-class IndexSampler:
-    """Endless index batches: a fresh permutation each epoch, sliced; the last short slice is dropped.
-
-    Its position is saved and restored, so a resumed run draws exactly the batches an
-    uninterrupted run would have drawn.
-    """
-
-    def __init__(self, n: int, batch_size: int, gen: torch.Generator, device: torch.device):
-        self.n, self.batch_size, self.gen, self.device = n, batch_size, gen, device
-        self.perm: torch.Tensor | None = None
-        self.pos = 0
-
-    def next(self) -> torch.Tensor:
-        if self.perm is None or self.pos + self.batch_size > self.n:
-            self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
-            self.pos = 0
-        idx = self.perm[self.pos:self.pos + self.batch_size]
-        self.pos += self.batch_size
-        return idx
-
-    def state_dict(self) -> dict:
-        empty = torch.zeros(0, dtype=torch.long)
-        return {"perm": empty if self.perm is None else self.perm.cpu(), "pos": self.pos}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.perm = state["perm"].to(self.device) if state["perm"].numel() else None
-        self.pos = int(state["pos"])
 
 
 class DivergenceError(RuntimeError):

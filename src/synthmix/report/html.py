@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from synthmix.report.summary import verdict
+from synthmix.report.markdown import settings_rows
+from synthmix.report.summary import answer, points, verdict
 from synthmix.report.svg import line_chart
 from synthmix.variants import Variant
 
@@ -16,7 +17,7 @@ SECTIONS = {"summary": "Summary", "significance": "Significance against real", "
 
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.ns{color:#888}.sig{font-weight:bold}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.ns{color:#888}.sig{font-weight:bold}.warn{color:#b00}
 .charts{display:flex;flex-wrap:wrap;gap:8px}.cls{display:inline-block;margin:0 14px 14px 0;vertical-align:top}
 .cm td,.cm th{padding:1px 5px;font-size:80%}
 img{image-rendering:pixelated}nav a{margin-right:10px}figcaption{font-size:90%;color:#555}"""
@@ -64,9 +65,10 @@ def _inception(quality: dict) -> str:
 
 def render_html(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                 grids: dict[str, tuple[bytes, bytes | None]], saliency: tuple[bytes, dict] | None,
-                mix_mode: str, alpha: float) -> str:
-    """grids: class -> (PNG of real training images, PNG of filtered synthetic images);
-    saliency: (PNG, its description from the evaluate stage) or None."""
+                settings: dict, alpha: float) -> str:
+    """grids: class -> (PNG of real training images, PNG of the first GAN seed's filtered images);
+    saliency: (PNG, its description from the evaluate stage) or None; settings: the run's data and
+    budgets (see markdown.settings_rows)."""
     first = next(iter(results.values()))
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>synthmix report</title>",
              f"<style>{STYLE}</style></head><body><h1>synthmix report</h1><nav>",
@@ -75,19 +77,24 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
     def section(key: str, body: str) -> None:
         parts.append(f'<section id="{key}"><h2>{escape(SECTIONS[key])}</h2>{body}</section>')
 
-    best = summary["best"]
     unique = lambda v: "–" if (u := summary["variants"][v]["unique_synthetic"]) is None else (  # noqa: E731
         f"{u['total']} (≥ {u['min_per_class']} per class)")
+    warnings = "".join(f'<p class="warn">Warning: <b>{escape(v)}</b>\'s validation accuracy rose '
+                       f"{points(r['budget']['rise'])} points over the last quarter of its {r['budget']['steps']} "
+                       "steps: it was not on its plateau; raise <code>classifier.steps</code>.</p>"
+                       for v, r in results.items() if r["budget"]["still_rising"])
     section("summary", (
-        f"<p>{first['test_images']} real test images, held out from every training step. Each number is "
-        f"the mean ± std over {summary['seeds']} seed(s). Mix mode <code>{escape(mix_mode)}</code>. Best: "
-        f"<b>{escape(best['variant'])}</b> at {best['accuracy']:.4f}. Unique synthetic images: distinct "
-        f"filtered images in the variant's training set (first seed).</p>"
+        f"<p><b>{escape(answer(summary))}</b></p>" + warnings
+        + table(["setting", "value"], [[escape(k), escape(str(v))] for k, v in settings_rows(summary, settings)])
+        + f"<p>{first['test_images']} real test images, held out from every training step. Each number is the mean "
+        f"± std over the replicates. Unique synthetic images: distinct filtered images in the variant's training "
+        f"set (replicate 0).</p>"
         + table(["variant", "accuracy", "macro precision", "macro recall", "macro F1", "ECE", "unique synthetic images",
-                 "vs real"],
+                 "best step (mean)"],
                 [[escape(v), f"{r['accuracy']:.4f} ± {r['accuracy_std']:.4f}", f"{r['precision_macro']:.4f}",
                   f"{r['recall_macro']:.4f}", f"{r['f1_macro']:.4f} ± {r['f1_macro_std']:.4f}",
-                  f"{r['ece']:.4f}", unique(v), f"{summary['variants'][v]['gain_vs_real']:+.4f}"]
+                  f"{r['ece']:.4f}", unique(v),
+                  f"{sum(x['best_step'] for x in r['runs'].values()) / len(r['runs']):.0f} of {r['budget']['steps']}"]
                  for v, r in results.items()])))
     rows = []
     for v, r in results.items():
@@ -95,18 +102,25 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         if vs is None:
             continue
         cls = "ns" if not vs["significant"] else "sig"
-        rows.append([escape(v), f"{vs['accuracy_diff']:+.4f}", escape(vs["test"]), _num(vs["paired_t_p"], ".3g"),
-                     _num(vs["mcnemar_p"], ".3g"), _num(vs["p_adjusted"], ".3g"),
-                     f'<span class="{cls}">{escape(verdict(vs, alpha))}</span>'])
+        ci = "–" if vs["ci_low"] is None else f"[{points(vs['ci_low'])}, {points(vs['ci_high'])}]"
+        given = vs.get("given_these_gans")
+        given_ci = "–" if not given else f"[{points(given['ci_low'])}, {points(given['ci_high'])}]"
+        mde = "–" if vs["min_detectable"] is None else f"{100 * vs['min_detectable']:.2f}"
+        rows.append([escape(v), points(vs["diff"]), ci, given_ci, f"{vs['p_value']:.3g}", f"{vs['p_adjusted']:.3g}",
+                     mde, f'<span class="{cls}">{escape(verdict(vs, alpha))}</span>'])
     section("significance", (
-        f"<p>Is each variant's difference in test accuracy against <code>real</code> more than run-to-run "
-        f"noise? Paired t-test over seeds (<code>scipy.stats.ttest_rel</code>; seed s of both variants is one "
-        f"pair) when there are 2 or more seeds; McNemar's exact test (<code>scipy.stats.binomtest</code> on the "
-        f"discordant images) on the first seed's test predictions otherwise (shown for every run). "
-        f"{len(rows)} variants are tested against the same baseline, so the verdict uses Holm-adjusted p-values "
-        f"at α = {alpha:g}. A difference that is <i>not significant</i> may be noise: more seeds or test "
-        f"images would tell.</p>"
-        + table(["variant", "accuracy − real", "test", "paired t p", "McNemar p", "Holm-adjusted p", "verdict"], rows)))
+        f"<p>Is each variant's test accuracy different from <code>real</code>'s, and by how much? Replicate s of "
+        f"every variant starts from the same weights and seed and trains for the same number of steps, "
+        f"so the per-replicate difference (variant − real, in percentage points) is due to the training data. "
+        f"Shown: its mean with a {100 * (1 - alpha):g}% Student-t interval, the paired t-test's p "
+        f"(<code>scipy.stats.ttest_rel</code>; where replicates share GAN draws, the test over the GAN draws' "
+        f"mean differences, with the per-replicate interval, which holds for these GANs only, beside it; "
+        f"McNemar's exact test with a single replicate) and, as {len(rows)} variants are tested against the same "
+        f"baseline, the Holm-adjusted p from which the verdict comes at α = {alpha:g}. <i>Detectable</i>: the "
+        f"difference the run finds with 80% power at Holm's strictest level, from the observed spread. A "
+        f"non-significant variant's interval says how large a difference remains possible.</p>"
+        + table(["variant", "difference (points)", f"{100 * (1 - alpha):g}% interval", "interval, these GANs", "p",
+                 "Holm-adjusted p", "detectable (points)", "verdict"], rows)))
 
     ratio = {v: Variant.parse(v).percent_synthetic for v in results}
     on_axis = sorted((ratio[v], v) for v in results if ratio[v] is not None)
@@ -128,7 +142,7 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                                  y_range=(0.0, 1.0), width=400, height=260))
     fails = table(["variant"] + kinds, [[escape(v)] + [_num(r["failure_level"][k], "g") for k in kinds]
                                         for v, r in results.items()])
-    section("robustness", "<p>Mean test accuracy over seeds on corrupted real test images, per noise type and "
+    section("robustness", "<p>Mean test accuracy over replicates on corrupted real test images, per noise type and "
             "level. Below, the lowest level at which accuracy falls under the failure fraction of the clean "
             "accuracy (– : never).</p>" + f'<div class="charts">{"".join(charts)}</div>' + fails)
 
@@ -137,14 +151,15 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                               "y": [a / n for n, a in zip(r["reliability"]["count"], r["reliability"]["correct_sum"]) if n]}
                              for v, r in results.items()],
                           "Reliability diagram", "confidence (bin mean)", "accuracy", y_range=(0.0, 1.0))
-    section("calibration", "<p>Per variant, over all seeds: test images grouped into 15 bins by the classifier's "
+    section("calibration", "<p>Per variant, over all replicates: test images grouped into 15 bins by the classifier's "
             "confidence; a calibrated classifier lies on the diagonal (accuracy = confidence). ECE is the "
             "count-weighted gap.</p>" + diagrams)
 
-    section("confusion", "<p>Rows: true class; columns: predicted; counts summed over seeds.</p>"
+    section("confusion", "<p>Rows: true class; columns: predicted; counts summed over replicates.</p>"
             + "".join(_confusion(v, r["confusion_matrix"], classes) for v, r in results.items()))
 
-    section("samples", "<p>Left: real training images; right: filtered synthetic images the classifiers train on.</p>"
+    section("samples", f"<p>Left: real training images; right: filtered synthetic images of GAN seed "
+            f"{quality.get('gan_seed', '–')}, as the classifiers train on them.</p>"
             + "".join(f'<figure class="cls">{img(real, f"real {c}")} '
                       + (img(fake, f"synthetic {c}") if fake else "<i>(no synthetic image kept)</i>") +
                       f"<figcaption>class {escape(c)}</figcaption></figure>" for c, (real, fake) in grids.items()))
@@ -164,7 +179,8 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                            _num(det["accuracy"], ".3f") if det else ""])
     q = summary["quality"]
     section("quality", (
-        f"<p>In the judge's feature space against the real <i>test</i> images of each class (KID: mean ± std "
+        f"<p>The images of GAN seed {quality.get('gan_seed', '–')}, in the judge's feature space against the real "
+        f"<i>test</i> images of each class (KID: mean ± std "
         f"over random subsets). "
         f"<code>real_train</code> is the reference: real images scored the same way. TRTS: accuracy of the "
         f"<code>real</code> classifier on the synthetic images (train on real, test on synthetic); the "
@@ -179,23 +195,24 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
     if saliency is not None:
         png, info = saliency
         section("saliency", f"<p>SmoothGrad saliency (the mean |∂ score of the true class / ∂ pixel| over noisy "
-                f"copies of the image) on {info['per_class']} test image(s) per class (a row per class), seed "
-                f"{info['seed']}, drawn in red to yellow over the image in grey. Columns, repeating per image: "
+                f"copies of the image) on {info['per_class']} test image(s) per class (a row per class), replicate "
+                f"{info['replicate']}, drawn in red to yellow over the image in grey. Columns, repeating per image: "
                 f"{escape(', '.join(info['columns']))}. Bright = pixels the classifier's decision depends on.</p>"
                 + img(png, "saliency maps"))
     else:
         section("saliency", "<p>No saliency maps (evaluate.saliency_per_class is 0).</p>")
 
     judge = summary["judge"]
-    section("filter", f"<p>Mode <code>{escape(filtering['mode'])}</code>: each class's generator was drawn from "
-            f"until {filtering['target_per_class']} distinct images passed (at most {filtering['max_draws']} draws); "
-            f"kept {filtering['kept']} of {filtering['drawn']} ({100 * filtering['acceptance']:.1f}%). The judge was "
-            f"calibrated by temperature scaling (T = {judge['temperature']:.3f}; validation ECE "
-            f"{judge['ece_before']:.4f} → {judge['ece_after']:.4f}); <i>cut</i> is the calibrated probability an "
-            f"image had to reach.</p>"
-            + table(["class", "kept", "wanted", "drawn", "distinct drawn", "acceptance", "cut", "mean confidence"],
-                    [[escape(n), str(c["kept"]), str(c["target"]), str(c["drawn"]), str(c["unique_drawn"]),
-                      f"{c['acceptance']:.3f}", _num(c["cut"]), f"{c['mean_confidence']:.3f}"]
-                     for n, c in filtering["per_class"].items()]))
+    seeds = list(filtering["per_seed"])
+    first_seed = filtering["per_seed"][seeds[0]]
+    section("filter", f"<p>Mode <code>{escape(filtering['mode'])}</code>: each class's generator (each GAN seed) was "
+            f"drawn from until {filtering['target_per_class']} distinct images passed (at most {filtering['max_draws']} "
+            f"draws); kept {filtering['kept']} of {filtering['drawn']} over all seeds. The judge was calibrated by "
+            f"temperature scaling (T = {judge['temperature']:.3f}; validation ECE {judge['ece_before']:.4f} → "
+            f"{judge['ece_after']:.4f}); <i>cut</i> is the calibrated probability an image had to reach.</p>"
+            + table(["class"] + [f"GAN seed {g}: kept / drawn (distinct)" for g in seeds] + ["cut"],
+                    [[escape(n)] + [f"{per[n]['kept']} / {per[n]['drawn']} ({per[n]['unique_drawn']})"
+                                    for per in filtering["per_seed"].values()] + [_num(c["cut"])]
+                     for n, c in first_seed.items()]))
     parts.append("</body></html>\n")
     return "".join(parts)

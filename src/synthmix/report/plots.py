@@ -19,14 +19,14 @@ def _tsv(header: list[str], rows: list[list]) -> str:
 
 
 def validation_accuracy(curves: dict[str, list[Path]]) -> str:
-    """Validation accuracy per epoch, one line per variant (the mean over its seeds' runs)."""
+    """Validation accuracy per optimizer step, one line per variant (the mean over its replicates)."""
     rows = []
     for variant, paths in curves.items():
         runs = [read_curve(p) for p in paths]
-        epochs = runs[0][0]
+        steps = runs[0][0]
         mean = np.mean([values for _, values in runs], axis=0)
-        rows += [[int(e), f"{v:.6f}", variant] for e, v in zip(epochs, mean)]
-    return _tsv(["epoch", "val_acc", "series"], rows)
+        rows += [[int(s), f"{v:.6f}", variant] for s, v in zip(steps, mean)]
+    return _tsv(["step", "val_acc", "series"], rows)
 
 
 def gan_scores(curves: dict[str, Path]) -> str:

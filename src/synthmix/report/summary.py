@@ -1,22 +1,55 @@
 """The summary `dvc metrics show/diff` compares, the accuracy-vs-ratio rows `dvc plots` draws, and
-the verdict of each test against `real` in words."""
+the verdict of each comparison with `real` in words, from the numbers alone."""
 from __future__ import annotations
 
+from synthmix.replicates import gan_variance
 from synthmix.variants import Variant
 
 KEYS = ("accuracy", "accuracy_std", "precision_macro", "recall_macro", "f1_macro", "f1_macro_std", "ece")
+COMPARISON_KEYS = ("diff", "ci_low", "ci_high", "p_value", "p_adjusted", "min_detectable", "confidence")
 QUALITY_KEYS = ("fid", "kid", "kid_std", "precision", "recall", "density", "coverage")
 
 
+def points(x: float) -> str:
+    """An accuracy difference in percentage points, signed: +0.80; never '-0.00'."""
+    return f"{100 * x + 0.0:+.2f}".replace("-0.00", "+0.00")
+
+
+def interval(vs: dict) -> str:
+    return f"[{points(vs['ci_low'])}, {points(vs['ci_high'])}]" if vs.get("ci_low") is not None else "(no interval)"
+
+
+def level(vs: dict) -> str:
+    """The interval's confidence level as text: 1 - evaluate.alpha, e.g. '95%'."""
+    return f"{100 * vs['confidence']:g}%"
+
+
+def largest_supported(vs: dict) -> float | None:
+    """The largest |difference| a (per-comparison) interval that contains 0 leaves possible, its
+    farther end: what 'no difference larger than X' may say. None without an interval, or when the
+    interval excludes 0 (it then supports a difference, just not one that survives Holm)."""
+    if vs.get("ci_low") is None or vs["ci_low"] > 0 or vs["ci_high"] < 0:
+        return None
+    return max(abs(vs["ci_low"]), abs(vs["ci_high"]))
+
+
 def verdict(vs: dict | None, alpha: float) -> str:
-    """In words: is the difference against `real` significant at level alpha after Holm's correction?"""
+    """In words: the difference against `real`, its interval, and whether it is significant at
+    level alpha after Holm's correction; when it is not, how large a difference the interval rules out."""
     if vs is None:
         return "baseline"
-    raw, adjusted = vs["p_value"], vs["p_adjusted"]
-    if not vs["significant"]:
-        return f"not significant (p = {raw:.3g}, Holm-adjusted {adjusted:.3g} >= {alpha:g}): could be noise"
-    return (f"significantly {'better' if vs['accuracy_diff'] > 0 else 'worse'} "
-            f"(p = {raw:.3g}, Holm-adjusted {adjusted:.3g} < {alpha:g})")
+    units = f", {vs['n']} GAN draws as units" if vs.get("unit") == "GAN draw" else ""
+    head = (f"{points(vs['diff'])} points, {level(vs)} interval {interval(vs)}{units}, p = {vs['p_value']:.3g} "
+            f"(Holm {vs['p_adjusted']:.3g})")
+    if vs["significant"]:
+        return f"{'better' if vs['diff'] > 0 else 'worse'}: {head}"
+    if vs.get("ci_low") is None:
+        return f"not significant: {head}; one replicate gives no interval, so no size can be ruled out"
+    bound = largest_supported(vs)
+    if bound is None:
+        return (f"not significant after Holm: {head}; the interval alone excludes 0, but not once the "
+                f"{vs['correction'].split()[-2]} tests against real are accounted for: suggestive, not shown")
+    return f"no difference detected: {head}; this interval rules out differences larger than {100 * bound:.2f} points"
 
 
 def _round(x: float | None) -> float | None:
@@ -24,7 +57,7 @@ def _round(x: float | None) -> float | None:
 
 
 def unique_synthetic(counts: dict | None) -> dict | None:
-    """Unique synthetic images a variant trained on: in total and the fewest in any class."""
+    """Unique synthetic images a variant trained on (replicate 0): in total and the fewest in any class."""
     if not counts:
         return None
     unique = [c["synthetic_unique"] for c in counts.values()]
@@ -32,26 +65,39 @@ def unique_synthetic(counts: dict | None) -> dict | None:
             "used": int(sum(c["synthetic"] for c in counts.values()))}
 
 
-def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
-    """One entry per variant (mean over seeds), the best variant, the filter, the judge's
+def design(results: dict[str, dict], gan_seeds: list[int]) -> dict:
+    """How the comparison was run: replicates, the one step budget, GAN seeds, the variants whose
+    validation accuracy was still rising at the end of the budget."""
+    budgets = {v: r["budget"] for v, r in results.items()}
+    steps = sorted({b["steps"] for b in budgets.values()})
+    replicates = next(iter(results.values()))["replicates"]
+    return {"replicates": replicates, "steps": steps[0] if len(steps) == 1 else steps, "gan_seeds": list(gan_seeds),
+            "gan_variance": gan_variance(replicates, gan_seeds),
+            "still_rising": [v for v, b in budgets.items() if b["still_rising"]]}
+
+
+def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float) -> dict:
+    """One entry per variant (mean over replicates, the comparison with real and its verdict), the
+    design, the best variant (only one significantly better than real), the filter, the judge's
     calibration and the headline sample quality."""
-    real_acc = results["real"]["accuracy"]
     variants = {}
     for v, r in results.items():
         vs = r.get("vs_real") or {}
-        variants[v] = {k: round(r[k], 6) for k in KEYS} | {
-            "gain_vs_real": round(r["accuracy"] - real_acc, 6), "p_value": _round(vs.get("p_value")),
-            "p_adjusted": _round(vs.get("p_adjusted")), "significant": vs.get("significant"),
+        variants[v] = {k: round(r[k], 6) for k in KEYS} | {k: _round(vs.get(k)) for k in COMPARISON_KEYS} | {
+            "significant": vs.get("significant"), "unit": vs.get("unit"), "units": vs.get("n"),
+            "verdict": verdict(r.get("vs_real"), alpha),
             "failure_level": r["failure_level"], "unique_synthetic": unique_synthetic(r.get("synthetic_counts"))}
-    best = max(results, key=lambda v: (results[v]["accuracy"], v))
+    better = [v for v, r in results.items() if (r.get("vs_real") or {}).get("significant") and r["vs_real"]["diff"] > 0]
+    best = max(better, key=lambda v: (results[v]["accuracy"], v)) if better else None
     filtered = quality["overall"]["filtered"] or {}
     detect = quality["overall"]["detectability"] or {}
     judge = filtering["judge"]
-    return {"seeds": len(next(iter(results.values()))["seeds"]), "variants": variants,
-            "best": {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
+    stats = [c for per_class in filtering["per_seed"].values() for c in per_class.values()]
+    return {"design": design(results, gan_seeds), "variants": variants,
+            "best": None if best is None else {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
             "filter": {"mode": filtering["mode"], "acceptance": round(filtering["acceptance"], 6),
                        "kept": filtering["kept"], "drawn": filtering["drawn"],
-                       "kept_min_per_class": min(c["kept"] for c in filtering["per_class"].values())},
+                       "kept_min_per_class": min(c["kept"] for c in stats)},
             "judge": {"temperature": round(judge["temperature"], 6),
                       "ece_before": round(judge["val"]["ece_before"], 6), "ece_after": round(judge["val"]["ece_after"], 6)},
             "quality": {k: round(filtered[k], 6) for k in QUALITY_KEYS if k in filtered}
@@ -59,6 +105,45 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict) -> dict:
                "train_real_test_synthetic": _round(results["real"].get("synthetic_accuracy", {}).get("overall")),
                "detectability": _round(detect.get("accuracy"))}
             | inception_fid(quality)}
+
+
+def answer(summary: dict) -> str:
+    """The report's first paragraph: the question answered from the numbers, with the design."""
+    d, variants = summary["design"], summary["variants"]
+    real = variants["real"]
+    tested = {v: s for v, s in variants.items() if v != "real"}
+    found = [f"{v} {points(s['diff'])} points [{points(s['ci_low'])}, {points(s['ci_high'])}], Holm p "
+             f"{s['p_adjusted']:.3g}" if s["ci_low"] is not None else f"{v} {points(s['diff'])} points, Holm p "
+             f"{s['p_adjusted']:.3g}" for v, s in tested.items() if s["significant"]]
+    quiet = {v: s for v, s in tested.items() if not s["significant"]}
+    text = (f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
+            f"{d['replicates']} paired replicates per variant at {d['steps']} optimizer steps each: "
+            + ("; ".join(found) if found else "no variant differs significantly") + ".")
+    bounds = [largest_supported(s) for s in quiet.values()]
+    if quiet and None not in bounds:
+        who = f"the others ({', '.join(quiet)})" if found else ", ".join(quiet)
+        conf = level(next(iter(quiet.values())))
+        text += (f" Each of their {conf} intervals, taken alone, rules out differences larger than "
+                 f"{100 * max(bounds):.2f} points for {who}.")
+    detectable = [s["min_detectable"] for s in tested.values() if s["min_detectable"] is not None]
+    if detectable:
+        text += (f" By its observed spread, this run would detect a difference of about "
+                 f"{100 * max(detectable):.2f} points with 80% power (the hardest comparison; after Holm's correction).")
+    text += f" GAN variance is {d['gan_variance']}."
+    if d["still_rising"]:
+        text += (f" Warning: validation accuracy was still rising at the end of the budget for "
+                 f"{', '.join(d['still_rising'])}; raise classifier.steps.")
+    return text
+
+
+def run_settings(meta: dict, gan_steps: int, mix_mode: str) -> dict:
+    """What the report's settings table shows of the data (the prepared data's meta.json), the GAN
+    budget and the mix mode."""
+    per_class = sorted(set(meta["counts"]["train"].values()))
+    return {"dataset": meta["name"], "image_size": "x".join(map(str, meta["image_shape"])),
+            "per_class": str(per_class[0]) if len(per_class) == 1 else f"{per_class[0]} to {per_class[-1]}",
+            "val_images": meta["counts"]["val"], "test_images": meta["counts"]["test"], "gan_steps": gan_steps,
+            "mix_mode": mix_mode}
 
 
 def inception_fid(quality: dict) -> dict:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from synthmix.core.runtime import seed_for
+from synthmix.core.seeds import seed_for
 from synthmix.gan.sample import load_generator, sample
 from synthmix.gan.train import GanRun, train_gan
 from synthmix.judge import Judge

@@ -1,0 +1,65 @@
+"""Independent jobs of one stage (the replicates of a classifier variant) on several CPU cores.
+
+Small CNNs use two cores poorly from one process: on this project's 2-core CPU, 4 digits-sized
+classifiers trained in 17.5 s with two torch threads, 22.6 s with one, and 12.0 s in two forked
+processes of one thread each (benchmarks/README.md). So the jobs run in forked worker processes
+with one torch thread each. Every job then computes with one thread, whatever the number of workers, so its
+bytes do not depend on the core count (the sequential path uses one thread too). Forking happens
+before the stage has run any torch computation, and never on CUDA (one process owns the device).
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterable, TypeVar
+
+import torch
+
+T = TypeVar("T")
+_JOB: Callable | None = None           # the forked workers inherit it: nothing but items and results is pickled
+
+
+def _call(item):
+    return _JOB(item)
+
+
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def map_one_thread_each(fn: Callable[[object], T], items: Iterable, workers: int) -> list[T]:
+    """[fn(i) for i in items], each call computing with one torch thread, `workers` calls at a time
+    in forked processes (workers <= 1: in this process, in order). A job's exception is raised
+    here; a worker that dies (killed, out of memory) raises BrokenProcessPool; either way the jobs
+    not yet started are cancelled."""
+    global _JOB
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return [fn(i) for i in items]
+        finally:
+            torch.set_num_threads(threads)
+    _JOB = fn
+    pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_one_thread)
+    try:
+        results = list(pool.map(_call, items))
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the jobs still running and wait for them: cancelling only stops the jobs not yet
+    started, and a job left running would write its replicate into the output directories after
+    the failed stage has removed them (a half-written output DVC could take as valid)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # before shutdown, which drops them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()

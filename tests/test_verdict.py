@@ -1,0 +1,193 @@
+"""The comparison the verdict rests on: equal budgets, paired replicates (the same initial weights,
+the GAN draw inside), intervals and p-values that match scipy, no p of 0 from a tie, the power
+statement, and the budget check."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from synthmix.classifier import train as train_module
+from synthmix.classifier.replicate import train_replicate
+from synthmix.data.store import Prepared
+from synthmix.evaluate.aggregate import budget_check, compare_with_real
+from synthmix.evaluate.stats import min_detectable, paired_difference, resolution_floor
+from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
+from synthmix.replicates import classifier_seed, gan_seed, gan_variance
+from synthmix.report.summary import answer, verdict
+from synthmix.variants import Variant
+
+
+def test_interval_and_p_match_scipy_on_a_hand_made_example():
+    a = [0.812, 0.826, 0.809, 0.831, 0.820]
+    b = [0.800, 0.805, 0.806, 0.812, 0.801]
+    out = paired_difference(a, b, alpha=0.05, test_images=10_000)
+    ref = stats.ttest_rel(a, b)
+    low, high = ref.confidence_interval(0.95)
+    assert out["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert (out["ci_low"], out["ci_high"]) == (pytest.approx(low, rel=1e-12), pytest.approx(high, rel=1e-12))
+    assert out["diff"] == pytest.approx(np.mean(np.subtract(a, b))) and out["n"] == 5 and not out["floored"]
+    wide = paired_difference(a, b, alpha=0.01, test_images=10_000)        # a 99% interval is wider
+    assert wide["ci_low"] < out["ci_low"] and wide["ci_high"] > out["ci_high"]
+
+
+def test_an_all_equal_difference_does_not_give_p_zero():
+    n_test = 1500
+    one_image = 1 / n_test
+    # two replicates, each exactly one test image better: the observed spread is 0
+    out = paired_difference([0.9 + one_image, 0.8 + one_image], [0.9, 0.8], alpha=0.05, test_images=n_test)
+    assert out["floored"] and out["sd"] == pytest.approx(resolution_floor(n_test))
+    t = one_image / (resolution_floor(n_test) / math.sqrt(2))       # = sqrt(12)
+    assert out["p_value"] == pytest.approx(2 * stats.t.sf(t, 1)) and out["p_value"] > 0.1
+    assert out["ci_low"] < 0 < out["ci_high"]                        # one image apart twice proves nothing
+    same = paired_difference([0.7, 0.8, 0.9], [0.7, 0.8, 0.9], alpha=0.05, test_images=n_test)
+    assert same["p_value"] == 1.0 and same["diff"] == 0.0 and same["ci_low"] == -same["ci_high"] < 0
+    with pytest.raises(ValueError, match="at least 2 pairs"):
+        paired_difference([1.0], [0.0], alpha=0.05, test_images=10)
+
+
+def test_min_detectable_has_the_stated_power():
+    sd, n, alpha = 0.01, 10, 0.05
+    mde = min_detectable(sd, n, alpha)
+    crit = stats.t.ppf(1 - alpha / 2, n - 1)
+    nc = mde * math.sqrt(n) / sd
+    assert stats.nct.sf(crit, n - 1, nc) + stats.nct.cdf(-crit, n - 1, nc) == pytest.approx(0.8, abs=1e-6)
+    # the large-sample rule of thumb: (z_0.975 + z_0.8) sd / sqrt(n)
+    assert min_detectable(sd, 400, alpha) == pytest.approx((1.95996 + 0.84162) * sd / 20, rel=0.01)
+    assert min_detectable(sd, 20, alpha) < mde < min_detectable(sd, 5, alpha)
+    assert min_detectable(sd, n, alpha / 5) > mde                   # a stricter level needs a larger effect
+
+
+def test_verdict_states_the_interval_and_only_what_it_supports():
+    vs = {"diff": 0.004, "ci_low": -0.003, "ci_high": 0.011, "p_value": 0.2, "p_adjusted": 0.6, "significant": False,
+          "confidence": 0.95, "correction": "Holm over 5 tests", "n": 10, "unit": "replicate"}
+    text = verdict(vs, 0.05)
+    assert "+0.40 points, 95% interval [-0.30, +1.10]" in text and "larger than 1.10 points" in text
+    better = verdict(vs | {"ci_low": 0.002, "p_value": 0.001, "p_adjusted": 0.003, "significant": True}, 0.05)
+    assert better.startswith("better:") and "larger than" not in better
+    # the interval alone excludes 0 but Holm does not confirm it: no "rules out", no "no difference"
+    suggestive = verdict(vs | {"ci_low": 0.001, "p_value": 0.03, "p_adjusted": 0.12}, 0.05)
+    assert suggestive.startswith("not significant after Holm") and "rules out" not in suggestive
+    assert "5 tests" in suggestive
+    tie = verdict(vs | {"diff": -0.0, "ci_low": -0.001, "ci_high": 0.001, "p_value": 1.0, "p_adjusted": 1.0}, 0.05)
+    assert "+0.00 points" in tie and "-0.00" not in tie
+    assert "99% interval" in verdict(vs | {"confidence": 0.99}, 0.01)            # the level follows evaluate.alpha
+    clustered = verdict(vs | {"unit": "GAN draw", "n": 3}, 0.05)
+    assert "3 GAN draws as units" in clustered
+
+
+def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():
+    # 6 replicates on 3 GAN seeds: each GAN draw shifts its two replicates alike; the test's unit is the draw
+    real = [0.90, 0.91, 0.92, 0.90, 0.91, 0.92]
+    gan_shift = {0: 0.02, 1: -0.01, 2: 0.005}
+    runs = [{"accuracy": r + gan_shift[s % 3] + 0.001 * (s // 3), "gan_seed": s % 3} for s, r in enumerate(real)]
+    real_runs = [{"accuracy": r} for r in real]
+    vs = compare_with_real(runs, real_runs, np.zeros(1000), 0.05, family=1)
+    d = np.array([r["accuracy"] for r in runs]) - np.array(real)
+    per_seed = [d[[s % 3 == g for s in range(6)]].mean() for g in range(3)]
+    expected = stats.ttest_1samp(per_seed, 0.0)
+    ci = expected.confidence_interval(0.95)
+    assert vs["unit"] == "GAN draw" and vs["n"] == 3 and vs["pairs"] == 6
+    assert math.isclose(vs["p_value"], expected.pvalue, rel_tol=1e-9)
+    assert math.isclose(vs["ci_low"], ci.low, rel_tol=1e-9) and math.isclose(vs["ci_high"], ci.high, rel_tol=1e-9)
+    naive = stats.ttest_rel([r["accuracy"] for r in runs], real)
+    assert math.isclose(vs["given_these_gans"]["p_value"], naive.pvalue, rel_tol=1e-9)
+    assert vs["ci_high"] - vs["ci_low"] > vs["given_these_gans"]["ci_high"] - vs["given_these_gans"]["ci_low"]
+    # one GAN seed per replicate, or no GAN at all: the replicate is the unit
+    own = compare_with_real([r | {"gan_seed": s} for s, r in enumerate(runs)], real_runs, np.zeros(1000), 0.05, 1)
+    assert own["unit"] == "replicate and GAN draw" and own["n"] == 6 and "given_these_gans" not in own
+    one = compare_with_real([r | {"gan_seed": 0} for r in runs], real_runs, np.zeros(1000), 0.05, 1)
+    assert one["unit"] == "replicate, one GAN draw"
+
+
+def test_gan_seeds_map_replicates_as_stated():
+    assert [gan_seed(s, [0, 1, 2]) for s in range(7)] == [0, 1, 2, 0, 1, 2, 0]
+    assert [gan_seed(s, [5, 9]) for s in range(4)] == [5, 9, 5, 9]          # the values, in list order
+    assert gan_variance(3, [0, 1, 2]).startswith("inside")
+    assert gan_variance(10, [0, 1, 2]).startswith("inside the tests through 3 GAN draws")
+    assert gan_variance(4, [7]).startswith("not inside")
+    assert classifier_seed(0, 3) == classifier_seed(0, 3) != classifier_seed(0, 4)
+
+
+@pytest.mark.parametrize("dataset, flip", [("digits", False), ("mnist", False), ("mnist_sample", False),
+                                           ("gtsrb", False), ("folder", False), ("fashion_mnist", True),
+                                           ("cifar10", True), ("fer2013", True)])
+def test_augment_flip_auto_resolves_per_dataset(dataset, flip):
+    assert AugmentParams().flip == "auto" and AugmentParams().for_dataset(dataset).flip is flip
+    assert AugmentParams(flip=True).for_dataset("digits").flip is True          # true/false still override
+    assert AugmentParams(flip=False).for_dataset("cifar10").flip is False
+    assert parse_params({"augment": {"flip": "auto"}}).augment.flip == "auto"
+
+
+def test_budget_auto_counts_real_images_only_and_checks_are_regular():
+    p = CnnParams()
+    assert (p.budget(500, 16), p.budget(500, 28)) == (450, 800)          # the measured plateaus
+    assert p.budget(5000, 16) > p.budget(500, 16) and p.budget(20, 16) == 300 and p.budget(1234, 32) % 50 == 0
+    assert CnnParams(steps=123).budget(500, 16) == 123
+    assert p.eval_interval(400) == 20 and CnnParams(eval_every=7).eval_interval(400) == 7
+
+
+def _tiny_data(seed: int = 0) -> tuple[Prepared, dict]:
+    rng = np.random.default_rng(seed)
+    img = lambda n: rng.integers(0, 256, (n, 8, 8, 1), dtype=np.uint8)  # noqa: E731
+    data = Prepared({"a": img(12), "b": img(12)}, img(6), np.arange(6) % 2, img(6), np.arange(6) % 2,
+                    {"classes": ["a", "b"]})
+    return data, {"a": img(40), "b": img(40)}
+
+
+def test_replicate_s_of_two_variants_starts_from_identical_weights(monkeypatch):
+    starts = []
+    build = train_module.build_model
+
+    def recording(cfg, p, seed, device):
+        model = build(cfg, p, seed, device)
+        starts.append({k: v.clone() for k, v in model.state_dict().items()})
+        return model
+
+    monkeypatch.setattr(train_module, "build_model", recording)
+    data, fake = _tiny_data()
+    p = ClassifierParams(width=4, steps=3, batch_size=8)
+    runs = {}
+    for variant, replicate in (("real", 0), ("mix_50", 0), ("augmented", 0), ("real", 1)):
+        v = Variant.parse(variant)
+        runs[variant, replicate] = train_replicate(v, replicate, data, fake if v.uses_synthetic else None, p,
+                                                   AugmentParams(flip=False), "add", 1, torch.device("cpu"))
+    same = lambda x, y: all(torch.equal(x[k], y[k]) for k in x)  # noqa: E731
+    assert same(starts[0], starts[1]) and same(starts[0], starts[2])      # replicate 0: real, mix_50, augmented
+    assert not same(starts[0], starts[3])                                 # replicate 1 starts elsewhere
+    # equal budgets: the mix has twice the images and the same number of steps
+    assert runs["mix_50", 0].info["train_images"] == 2 * runs["real", 0].info["train_images"]
+    assert {r.info["steps"] for r in runs.values()} == {3}
+
+
+def test_budget_check_flags_a_curve_still_rising_at_the_end():
+    steps = list(range(10, 201, 10))
+    flat = [[[s, 0.9] for s in steps]] * 3
+    rising = [[[s, 0.5 + (0.002 + 0.0001 * r) * s] for s in steps] for r in range(3)]
+    assert not budget_check(flat, 200)["still_rising"]
+    check = budget_check(rising, 200)
+    assert check["still_rising"] and check["rise"] == pytest.approx(0.0021 * 50, abs=0.02) and check["steps"] == 200
+    small = [[[s, 0.9 + 0.00002 * s] for s in steps]] * 3              # a steady rise below two images' worth
+    assert not budget_check(small, 200)["still_rising"]
+    # one replicate jumping at the end is noise, not a trend of the variant
+    one_noisy = [flat[0], flat[0], [[s, 0.9 + (0.05 if s > 150 else 0.0)] for s in steps]]
+    assert not budget_check(one_noisy, 200)["still_rising"]
+    with pytest.raises(ValueError, match="different steps"):
+        budget_check([flat[0], [[s + 1, 0.9] for s in steps]], 200)
+
+
+def test_answer_paragraph_reads_from_the_numbers():
+    design = {"replicates": 10, "steps": 450, "gan_seeds": [0, 1], "gan_variance": "partly inside the replicates",
+              "still_rising": ["mix_75"]}
+    base = {"significant": None, "ci_low": None, "ci_high": None, "min_detectable": None, "accuracy": 0.9,
+            "accuracy_std": 0.01}
+    variants = {"real": base,
+                "mix_50": base | {"diff": 0.008, "ci_low": 0.003, "ci_high": 0.013, "p_adjusted": 0.01,
+                                  "significant": True, "min_detectable": 0.006},
+                "mix_75": base | {"diff": 0.002, "ci_low": -0.004, "ci_high": 0.008, "p_adjusted": 0.5,
+                                  "significant": False, "min_detectable": 0.009, "confidence": 0.95}}
+    text = answer({"design": design, "variants": variants})
+    assert "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
+    assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
+    assert "450 optimizer steps" in text and "0.90 points with 80% power" in text and "Warning" in text
