@@ -332,12 +332,18 @@ def test_replicates_are_paired_and_reported_with_intervals(repo):
     runs = [mix["runs"][s]["accuracy"] for s in ("0", "1", "2")]
     assert mix["accuracy"] == pytest.approx(sum(runs) / 3)
     diffs = [mix["runs"][s]["accuracy"] - real["runs"][s]["accuracy"] for s in ("0", "1", "2")]
-    vs = mix["vs_real"]
-    assert vs["test"] == "paired t-test over replicates" and vs["diff"] == pytest.approx(sum(diffs) / 3)
-    assert vs["ci_low"] <= vs["diff"] <= vs["ci_high"] and 0.0 < vs["p_value"] <= 1.0
     assert [mix["runs"][s]["gan_seed"] for s in ("0", "1", "2")] == [0, 1, 0]
+    # replicates 0 and 2 share GAN seed 0: the unit of the test is the GAN draw (2 of them)
+    vs = mix["vs_real"]
+    assert vs["unit"] == "GAN draw" and vs["n"] == 2 and vs["pairs"] == 3
+    assert vs["diff"] == pytest.approx(((diffs[0] + diffs[2]) / 2 + diffs[1]) / 2)
+    assert vs["ci_low"] <= vs["diff"] <= vs["ci_high"] and 0.0 < vs["p_value"] <= 1.0
+    assert vs["given_these_gans"]["diff"] == pytest.approx(sum(diffs) / 3)      # per replicate, these GANs
+    augmented = json.loads((repo / "metrics/evaluate/augmented.json").read_text())["vs_real"]
+    assert augmented["unit"] == "replicate" and augmented["n"] == 3           # no GAN: replicates are the unit
     report = (repo / "metrics/report.md").read_text()
-    assert "95% interval" in report and "3 paired replicates per variant" in report
+    assert "95% Student-t interval" in report and "3 paired replicates per variant" in report
+    assert "2 GAN draws as units" in report and "interval, these GANs" in report
 
 
 def test_invalid_params_fail_before_any_work(repo):
