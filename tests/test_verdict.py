@@ -12,7 +12,7 @@ from synthmix.classifier import train as train_module
 from synthmix.classifier.replicate import train_replicate
 from synthmix.data.store import Prepared
 from synthmix.evaluate.aggregate import budget_check, compare_with_real
-from synthmix.evaluate.stats import min_detectable, paired_difference, resolution_floor
+from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
 from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
 from synthmix.report.summary import answer, verdict
@@ -89,11 +89,20 @@ def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():
     expected = stats.ttest_1samp(per_seed, 0.0)
     ci = expected.confidence_interval(0.95)
     assert vs["unit"] == "GAN draw" and vs["n"] == 3 and vs["pairs"] == 6
+    groups = [d[[s % 3 == g for s in range(6)]] for g in range(3)]
+    assert vs["gan_draws_differ_p"] == pytest.approx(stats.f_oneway(*groups).pvalue)
     assert math.isclose(vs["p_value"], expected.pvalue, rel_tol=1e-9)
     assert math.isclose(vs["ci_low"], ci.low, rel_tol=1e-9) and math.isclose(vs["ci_high"], ci.high, rel_tol=1e-9)
     naive = stats.ttest_rel([r["accuracy"] for r in runs], real)
     assert math.isclose(vs["given_these_gans"]["p_value"], naive.pvalue, rel_tol=1e-9)
     assert vs["ci_high"] - vs["ci_low"] > vs["given_these_gans"]["ci_high"] - vs["given_these_gans"]["ci_low"]
+    # GAN draws whose means agree by chance better than classifier noise allows: the spread of the
+    # means is floored at the pooled within-seed spread / sqrt(replicates per seed)
+    lucky = [0.01, -0.01, 0.011, -0.009, 0.0095, -0.0105]          # seeds 0, 1, 2, 0, 1, 2: means ~0
+    floored = clustered_difference(lucky, np.zeros(6), [s % 3 for s in range(6)], 0.05, 1000)
+    within = math.sqrt(sum(2 * 0.01 ** 2 for _ in range(3)) / 3)    # each seed: +-0.01 around ~0
+    assert floored["within_sd"] == pytest.approx(within, rel=1e-2)
+    assert floored["sd"] == pytest.approx(floored["within_sd"] / math.sqrt(2)) and floored["floored"]
     # one GAN seed per replicate, or no GAN at all: the replicate is the unit
     own = compare_with_real([r | {"gan_seed": s} for s, r in enumerate(runs)], real_runs, np.zeros(1000), 0.05, 1)
     assert own["unit"] == "replicate and GAN draw" and own["n"] == 6 and "given_these_gans" not in own
@@ -190,4 +199,5 @@ def test_answer_paragraph_reads_from_the_numbers():
     text = answer({"design": design, "variants": variants})
     assert "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
     assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
-    assert "450 optimizer steps" in text and "0.90 points with 80% power" in text and "Warning" in text
+    assert "450 optimizer steps" in text and "Warning" in text
+    assert "about 0.60 to 0.90 points between the mixes and real with 80% power" in text

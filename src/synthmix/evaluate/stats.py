@@ -13,8 +13,9 @@
 - `clustered_difference`: when replicates share GAN draws (more replicates than GAN seeds), the
   replicates of one GAN seed are not independent draws of the recipe: their differences share that
   GAN's error. The unit of the test is then the GAN draw: the mean difference per GAN seed, tested
-  as above over those means (G GAN seeds: G - 1 degrees of freedom, the exact test for this nested
-  design). Treating the replicates as independent would understate the spread.
+  as above over those means (G GAN seeds: G - 1 degrees of freedom, the test for this nested
+  design), their spread never below what the classifier noise alone gives them. Treating the
+  replicates as independent would understate the spread.
 - `mcnemar_test`: one run each on the same test images (a single replicate): the exact McNemar
   test, scipy.stats.binomtest on the images the two disagree about, p = 0.5.
 - `holm`: every variant is tested against `real`, so several tests are made at once; Holm's
@@ -46,20 +47,22 @@ def resolution_floor(test_images: int) -> float:
     return 1.0 / (test_images * math.sqrt(6.0))
 
 
-def paired_difference(a, b, alpha: float, test_images: int, power_alpha: float | None = None) -> dict:
+def paired_difference(a, b, alpha: float, test_images: int, power_alpha: float | None = None,
+                      spread_floor: float = 0.0) -> dict:
     """Variant `a` against baseline `b`, per-replicate results paired by index (>= 2 pairs).
 
     Returns diff (mean of a - b), sd (of the differences, floored at `resolution_floor`), n,
     ci_low/ci_high (the 1 - alpha Student-t interval of the mean difference), p_value (two-sided
     paired t-test), floored (whether the floor replaced the observed spread) and
     min_detectable (the smallest |difference| the test at level `power_alpha`, default alpha,
-    detects with 80% power given this spread and n).
+    detects with 80% power given this spread and n). `spread_floor`: a lower bound on the spread
+    known from elsewhere (clustered_difference).
     """
     d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     if d.ndim != 1 or d.size < 2:
         raise ValueError(f"a paired comparison needs at least 2 pairs, got {d.size}")
     n, mean, observed = d.size, float(d.mean()), float(d.std(ddof=1))
-    sd = max(observed, resolution_floor(test_images))
+    sd = max(observed, resolution_floor(test_images), spread_floor)
     se, df = sd / math.sqrt(n), n - 1
     half = float(stats.t.ppf(1 - alpha / 2, df)) * se
     p = float(2 * stats.t.sf(abs(mean) / se, df))
@@ -70,14 +73,33 @@ def paired_difference(a, b, alpha: float, test_images: int, power_alpha: float |
 
 def clustered_difference(a, b, clusters, alpha: float, test_images: int, power_alpha: float | None = None) -> dict:
     """`paired_difference` with the cluster (the GAN seed of each pair) as the unit: the mean of
-    a - b within each cluster, then the test over those means (>= 2 clusters). Also `pairs`, the
-    number of replicates behind them."""
+    a - b within each cluster, then the test over those means (>= 2 clusters). The spread of the
+    cluster means is never taken below what the classifier noise alone gives them (the pooled
+    within-cluster spread / sqrt(pairs per cluster)): with 3 clusters their observed spread is
+    itself a noisy estimate, and a spread below that floor is chance, not a precise GAN draw.
+    Also `pairs` (replicates behind the means), `within_sd` and `gan_draws_differ_p` (whether the
+    clusters' means differ beyond the spread within them). With unequal clusters (replicates
+    not a multiple of the GAN seeds) `diff` is the unweighted mean of the cluster means."""
     d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
     keys = list(clusters)
     if len(keys) != d.size:
         raise ValueError(f"{d.size} pairs but {len(keys)} cluster labels")
-    means = [float(d[[k == c for k in keys]].mean()) for c in sorted(set(keys))]
-    return paired_difference(means, np.zeros(len(means)), alpha, test_images, power_alpha) | {"pairs": int(d.size)}
+    groups = [d[[k == c for k in keys]] for c in sorted(set(keys))]
+    means = [float(g.mean()) for g in groups]
+    residual_df = d.size - len(groups)
+    within = math.sqrt(sum(float(((g - g.mean()) ** 2).sum()) for g in groups) / residual_df) if residual_df else 0.0
+    floor = within / math.sqrt(d.size / len(groups))
+    return paired_difference(means, np.zeros(len(means)), alpha, test_images, power_alpha, spread_floor=floor) | {
+        "pairs": int(d.size), "within_sd": within, "gan_draws_differ_p": between_groups_p(groups)}
+
+
+def between_groups_p(groups: list[np.ndarray]) -> float | None:
+    """One-way analysis of variance: do the clusters' means differ by more than the spread within
+    them allows (scipy.stats.f_oneway)? None without a spread to compare with (a cluster of one, or
+    no spread within any)."""
+    if min(len(g) for g in groups) < 2 or all(float(np.ptp(g)) == 0.0 for g in groups):
+        return None
+    return float(stats.f_oneway(*groups).pvalue)
 
 
 def min_detectable(sd: float, n: int, alpha: float, power: float = POWER) -> float:

@@ -125,10 +125,14 @@ def answer(summary: dict) -> str:
         conf = level(next(iter(quiet.values())))
         text += (f" Each of their {conf} intervals, taken alone, rules out differences larger than "
                  f"{100 * max(bounds):.2f} points for {who}.")
-    detectable = [s["min_detectable"] for s in tested.values() if s["min_detectable"] is not None]
+    mixes = {v: s for v, s in tested.items() if v.startswith("mix_") and s["min_detectable"] is not None}
+    detectable = mixes or {v: s for v, s in tested.items() if s["min_detectable"] is not None}
     if detectable:
-        text += (f" By its observed spread, this run would detect a difference of about "
-                 f"{100 * max(detectable):.2f} points with 80% power (the hardest comparison; after Holm's correction).")
+        low, high = (100 * f(s["min_detectable"] for s in detectable.values()) for f in (min, max))
+        which = "the mixes" if mixes else "these variants"
+        size = f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f} to {high:.2f}"
+        text += (f" By the observed spread, this run would detect differences of about {size} points between "
+                 f"{which} and real with 80% power (after Holm's correction).")
     text += f" GAN variance is {d['gan_variance']}."
     if d["still_rising"]:
         text += (f" Warning: validation accuracy was still rising at the end of the budget for "
