@@ -45,7 +45,9 @@ from synthmix.params import load_params  # noqa: E402
 from synthmix.replicates import gan_seed  # noqa: E402
 from synthmix.variants import Variant  # noqa: E402
 
+
 OLD_EPOCHS = 15      # the rule this replaced: classifier.epochs 15, steps in proportion to the set size
+
 
 def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: int, keep: bool) -> Path:
     """A temporary repository with the pipeline run up to `synthesize` and `corrupt`."""
@@ -64,9 +66,11 @@ def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: in
         print(f"kept {repo}")
     return repo
 
+
 def test_accuracy(model, data, device) -> float:
     pred = predict_logits(model, to_model(data.test_images, device)).argmax(1).cpu().numpy()
     return float((pred == data.test_labels).mean())
+
 
 def run_budget(variant: Variant, steps: int, data, synthetic: dict, params, replicates: int, device) -> dict:
     """`replicates` replicates of `variant` at `steps` steps, side by side as the stage runs them:
@@ -83,6 +87,7 @@ def run_budget(variant: Variant, steps: int, data, synthetic: dict, params, repl
 
     accs, curves, best = zip(*map_one_thread_each(one, range(replicates), os.cpu_count() or 1))
     return {"acc": list(accs), "best_step": float(np.mean(best)), "check": budget_check(list(curves), len(data.val_labels))}
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -129,6 +134,7 @@ def main() -> None:
     verdict(rows, mix.name, args.replicates)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
+
 def print_row(steps: int | None, label: str, real: dict, mix: dict) -> None:
     """One table row; steps None: each variant's own step count (real / mix)."""
     (rm, rs), (mm, ms) = mean_std(real["acc"]), mean_std(mix["acc"])
@@ -138,6 +144,7 @@ def print_row(steps: int | None, label: str, real: dict, mix: dict) -> None:
     print(f"| {what} | {label} | {rm:.4f} ± {rs:.4f} | {mm:.4f} ± {ms:.4f} | {100 * dm:+.2f} ± {100 * ds:.2f} | "
           f"{'yes' if real['check']['still_rising'] else 'no'} ({100 * real['check']['rise']:+.2f}) | "
           f"{'yes' if mix['check']['still_rising'] else 'no'} ({100 * mix['check']['rise']:+.2f}) |", flush=True)
+
 
 def verdict(rows: dict, mix: str, replicates: int) -> None:
     """Each variant at the shipped budget against its own accuracy at 4x the budget (the baseline):
@@ -155,6 +162,7 @@ def verdict(rows: dict, mix: str, replicates: int) -> None:
     need = next((n for n in range(2, 201) if stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) <= 0.0075), None)
     print(f"paired sd of {mix} - real at the shipped budget: {100 * sd:.2f} points over {replicates} replicates; "
           f"a 95% interval of +-0.75 points needs {need} replicates (if the spread holds)")
+
 
 if __name__ == "__main__":
     main()

@@ -55,3 +55,21 @@ def test_a_failure_stops_the_running_jobs_before_it_is_raised(tmp_path):
     import time
     time.sleep(2.0)
     assert list(tmp_path.iterdir()) == []
+
+
+def fail_on_one(job: tuple) -> None:
+    i, folder = job
+    if i == 1:
+        raise DataError("replicate 1 failed")
+    import time
+    time.sleep(1.5)                                   # replicate 0 is slower than replicate 1's failure
+    (folder / f"{i}.done").write_text("written after the failure")
+
+
+def test_a_later_failure_is_not_held_back_by_an_earlier_slow_job(tmp_path):
+    # in order, replicate 0 comes first: the failure of replicate 1 must not wait for it to finish
+    with pytest.raises(DataError, match="replicate 1 failed"):
+        map_one_thread_each(fail_on_one, [(0, tmp_path), (1, tmp_path)], workers=2)
+    import time
+    time.sleep(2.0)
+    assert list(tmp_path.iterdir()) == []

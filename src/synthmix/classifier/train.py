@@ -65,7 +65,7 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
     run_model = maybe_compile(model, compile)
     best = {"val_acc": -1.0, "step": 0, "state": None}
     curve: list[list] = []
-    total = torch.zeros(3, device=device)                         # summed loss, correct count, images
+    total, seen = torch.zeros(2, device=device), 0                # summed loss and correct count; images
     bar = progress(total=steps, desc="classifier", unit="step")
     model.train()
     for step in range(1, steps + 1):
@@ -80,12 +80,13 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
         loss.backward()
         opt.lr, opt.beta1 = one_cycle(opt.steps, steps, p.lr)
         opt.step()
-        total += torch.stack([loss.detach() * len(idx), (logits.argmax(1) == yb).sum().float(),
-                              torch.tensor(float(len(idx)), device=device)])
+        total += torch.stack([loss.detach() * len(idx), (logits.argmax(1) == yb).sum().float()])
+        seen += len(idx)                                          # a host int: no tensor made per step
         if step % every and step != steps:
             continue
-        train_loss, train_acc = (total[:2] / total[2]).tolist()   # means since the last check: one host sync
+        train_loss, train_acc = (total / seen).tolist()           # means since the last check: one host sync
         total.zero_()
+        seen = 0
         val_loss, val_acc = cross_entropy_accuracy(model, vx, vy)
         model.train()
         # ">" keeps the earliest step among ties: the least fitted model with that accuracy

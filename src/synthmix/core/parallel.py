@@ -1,8 +1,8 @@
 """Independent jobs of one stage (the replicates of a classifier variant) on several CPU cores.
 
-Small CNNs use two cores poorly from one process: on this project's 2-core CPU, 4 digits-sized
-classifiers trained in 17.5 s with two torch threads, 22.6 s with one, and 12.0 s in two forked
-processes of one thread each (benchmarks/README.md). So the jobs run in forked worker processes
+Small CNNs use two cores poorly from one process: on this project's 2-core CPU, 6 digits-sized
+classifiers trained in 52.1 s with two torch threads, 61.2 s with one, and 30.6 s in two forked
+processes of one thread each (benchmarks/replicate_workers.py, figures in benchmarks/README.md). So the jobs run in forked worker processes
 with one torch thread each. Every job then computes with one thread, whatever the number of workers, so its
 bytes do not depend on the core count (the sequential path uses one thread too). Forking happens
 before the stage has run any torch computation, and never on CUDA (one process owns the device).
@@ -10,7 +10,7 @@ before the stage has run any torch computation, and never on CUDA (one process o
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, TypeVar
 
 import torch
@@ -30,8 +30,8 @@ def _one_thread() -> None:
 def map_one_thread_each(fn: Callable[[object], T], items: Iterable, workers: int) -> list[T]:
     """[fn(i) for i in items], each call computing with one torch thread, `workers` calls at a time
     in forked processes (workers <= 1: in this process, in order). A job's exception is raised
-    here; a worker that dies (killed, out of memory) raises BrokenProcessPool; either way the jobs
-    not yet started are cancelled."""
+    here as soon as it happens; a worker that dies (killed, out of memory) raises BrokenProcessPool;
+    either way the jobs still running are stopped and those not yet started cancelled."""
     global _JOB
     items = list(items)
     if workers <= 1 or len(items) <= 1:
@@ -45,7 +45,13 @@ def map_one_thread_each(fn: Callable[[object], T], items: Iterable, workers: int
     pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
                                initializer=_one_thread)
     try:
-        results = list(pool.map(_call, items))
+        futures = [pool.submit(_call, item) for item in items]
+        # the first failure ends the stage now, not when the jobs before it in order have finished
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f in done and f.exception() is not None), None)
+        if failed is not None:
+            raise failed.exception()
+        results = [f.result() for f in futures]
     except BaseException:
         _stop_workers(pool)
         raise

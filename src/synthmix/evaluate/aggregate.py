@@ -66,8 +66,9 @@ def budget_check(curves: list[list[list[float]]], val_images: int) -> dict:
     of the budget minus the mean over the quarter before, averaged over the replicates.
     `still_rising` when the rise is more than two validation images' worth (2 / val_images) and
     larger than zero by a one-sided t-test over the replicates at the 1% level (so a noisy replicate
-    or two do not decide; with one replicate, the rise alone decides). A heuristic: the one-cycle schedule's final annealing lifts the last
-    quarter by up to about a point at any budget; benchmarks/classifier_budget.py compares budgets
+    or two do not decide; with one replicate, the rise alone decides). A heuristic: the one-cycle
+    schedule's final annealing lifts the last quarter by up to about a point at any budget, and it
+    missed a 0.9-point climb at 4x on mnist_sample; benchmarks/classifier_budget.py compares budgets
     directly. Also the steps and the mean validation curve."""
     steps = np.asarray([s for s, _ in curves[0]], np.float64)
     if any([s for s, _ in c] != steps.tolist() for c in curves):
