@@ -39,37 +39,21 @@ def test_a_failing_job_raises_its_own_error(workers):
     assert map_one_thread_each(fail_on_two, [0, 1], workers) == [0, 1]
 
 
-def slow_writer(job: tuple) -> None:
-    i, folder = job
-    if i == 0:
-        raise DataError("replicate 0 failed")
+def fail_one_while_others_write(job: tuple) -> None:
+    i, failing, folder = job
+    if i == failing:
+        raise DataError(f"replicate {i} failed")
     import time
-    time.sleep(1.5)                                   # still running when replicate 0 fails
+    time.sleep(1.5)                                   # still running when the other replicate fails
     (folder / f"{i}.done").write_text("written after the failure")
 
 
-def test_a_failure_stops_the_running_jobs_before_it_is_raised(tmp_path):
-    # the stage removes its outputs when the error reaches it: no job may write after that
-    with pytest.raises(DataError, match="replicate 0 failed"):
-        map_one_thread_each(slow_writer, [(0, tmp_path), (1, tmp_path)], workers=2)
-    import time
-    time.sleep(2.0)
-    assert list(tmp_path.iterdir()) == []
-
-
-def fail_on_one(job: tuple) -> None:
-    i, folder = job
-    if i == 1:
-        raise DataError("replicate 1 failed")
-    import time
-    time.sleep(1.5)                                   # replicate 0 is slower than replicate 1's failure
-    (folder / f"{i}.done").write_text("written after the failure")
-
-
-def test_a_later_failure_is_not_held_back_by_an_earlier_slow_job(tmp_path):
-    # in order, replicate 0 comes first: the failure of replicate 1 must not wait for it to finish
-    with pytest.raises(DataError, match="replicate 1 failed"):
-        map_one_thread_each(fail_on_one, [(0, tmp_path), (1, tmp_path)], workers=2)
+@pytest.mark.parametrize("failing", [0, 1])
+def test_a_failure_stops_the_running_jobs_before_it_is_raised(tmp_path, failing):
+    # the stage removes its outputs when the error reaches it: no job may write after that; and a
+    # failure of replicate 1 must not wait for replicate 0, before it in order, to finish
+    with pytest.raises(DataError, match=f"replicate {failing} failed"):
+        map_one_thread_each(fail_one_while_others_write, [(0, failing, tmp_path), (1, failing, tmp_path)], workers=2)
     import time
     time.sleep(2.0)
     assert list(tmp_path.iterdir()) == []
