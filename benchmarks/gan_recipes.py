@@ -105,6 +105,13 @@ def accuracy(images, labels, data, params, replicates, device) -> list[float]:
     return out
 
 
+def snapshot_reference(p: GanParams, data, c: str) -> np.ndarray:
+    """The real images class c's GAN snapshots are scored against (gan.select_against), as train_gan does."""
+    if p.select_against == "train":
+        return data.train[c]
+    return data.val_images[data.val_labels == data.class_names.index(c)]
+
+
 def train_gans(p: GanParams, data, judge: Judge, device) -> tuple[dict, float, float]:
     """Every class's GAN, trained and its checkpoint chosen as the train_gan stage does:
     ({class: generator}, mean judge-space Fréchet distance of the chosen snapshots, seconds)."""
@@ -113,21 +120,27 @@ def train_gans(p: GanParams, data, judge: Judge, device) -> tuple[dict, float, f
     for c in data.class_names:
         seed = seed_for(p.seeds[0], "gan", c)
         eval_seed = seed_for(seed, "eval")
-        score = fid_scorer(judge, data.train[c], lambda G: sample(G, p.eval_samples, eval_seed, device), device)
+        score = fid_scorer(judge, snapshot_reference(p, data, c), lambda G: sample(G, p.eval_samples, eval_seed, device),
+                           device)
         result = train_gan(data.train[c], p, seed, GanRun(device, score=score if p.eval_every else None))
         generators[c] = result.G
         fids.append(result.info["best_score"])
     return generators, float(np.mean([f for f in fids if f is not None] or [np.nan])), time.perf_counter() - t0
 
 
-def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -> dict:
-    """Each class filled as the synthesize stage fills it, then the `synthetic` variant's test
-    accuracy over the classifier seeds (or the classes left with too few images)."""
+def fill(generators: dict, rule, data, judge: Judge, params, device) -> tuple[dict, int]:
+    """Each class filled as the synthesize stage fills it: ({class: kept images}, total draws)."""
     kept, draws = {}, 0
     for label, c in enumerate(data.class_names):
-        out = synthesize_class(generators[c], judge, label, data.val_images[data.val_labels == label], rule,
-                               params.generate, seed_for(params.generate.seed, "generate", c), device)
+        out = synthesize_class(generators[c], judge, label, data.train[c], data.val_images[data.val_labels == label],
+                               rule, params.generate, seed_for(params.generate.seed, "generate", c), device)
         kept[c], draws = out.kept, draws + out.stats["drawn"]
+    return kept, draws
+
+
+def score_kept(kept: dict, draws: int, data, params, device) -> dict:
+    """The `synthetic` variant's test accuracy over the classifier seeds on the kept images (or the
+    classes left with too few images)."""
     counts = {c: len(x) for c, x in kept.items()}
     short = [c for c, n in counts.items() if n < min(params.filter.min_unique, params.data.per_class_of(c))]
     row = {"kept": counts, "draws": draws, "short": short}
@@ -139,6 +152,10 @@ def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -
             accs += accuracy(images, labels, data, params, [s], device)
         row["synthetic"] = accs
     return row
+
+
+def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -> dict:
+    return score_kept(*fill(generators, rule, data, judge, params, device), data, params, device)
 
 
 def summarize_seeds(seeds: list[dict]) -> dict:
@@ -157,6 +174,26 @@ def summarize_seeds(seeds: list[dict]) -> dict:
                   "ratio_text": lambda real: f"{m / real:.3f}"}
 
 
+def setup(dataset: str, image_size: int, overrides: list[str]):
+    """(params, prepared data, calibrated judge, the judge's training info) for a benchmark run:
+    the shipped params.yaml with data.name/image_size and `section.key=YAML value` overrides."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["data"].update(name=dataset, image_size=image_size)
+    for item in overrides:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        doc[section][name] = yaml.safe_load(value)
+    params = parse_params(doc)
+    device = torch.device("cpu")
+    raw = load_source(dataset, params.data.root, params.data.mirror)
+    data = prepare(raw.images, raw.labels, {"name": dataset, "classes": raw.class_names}, params.data)
+    images, labels = data.train_arrays()
+    model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
+                         params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
+    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
+    return params, data, Judge(model.requires_grad_(False), calib["temperature"], calib), info
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="mnist_sample")
@@ -171,21 +208,9 @@ def main() -> None:
                     "report the mean ± std over them (one GAN run per class is a noisy draw)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
-    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
-    doc["data"].update(name=args.dataset, image_size=args.image_size)
-    for item in args.set:
-        key, _, value = item.partition("=")
-        section, _, name = key.partition(".")
-        doc[section][name] = yaml.safe_load(value)
-    params = parse_params(doc)
-    device = torch.device("cpu")
-    raw = load_source(args.dataset, params.data.root, params.data.mirror)
-    data = prepare(raw.images, raw.labels, {"name": args.dataset, "classes": raw.class_names}, params.data)
+    params, data, judge, info = setup(args.dataset, args.image_size, args.set)
+    calib, device = judge.calibration, torch.device("cpu")
     images, labels = data.train_arrays()
-    model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
-                         params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
-    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
-    judge = Judge(model.requires_grad_(False), calib["temperature"], calib)
     real = accuracy(images, labels, data, params, range(params.classifier.replicates), device)
     real_mean, real_std = mean_std(real)
     base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)

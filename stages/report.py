@@ -4,6 +4,8 @@ person to open in a browser. Rendering only: it computes no measurement."""
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from synthmix.core.images import grid, png_bytes
 from synthmix.core.io import load_json, save_json, write_bytes
 from synthmix.core.stage import run
@@ -21,6 +23,20 @@ def class_grid(images) -> bytes | None:
     if len(images) == 0:
         return None
     return png_bytes(grid(images[:32], nrow=8, scale=max(1, 32 // images.shape[1])))
+
+
+def pair_grids(memorisation: dict | None, data, synthetic: Path) -> dict[str, bytes | None]:
+    """Per class, the memorisation audit's closest pairs as a PNG: a row per pair, the synthetic
+    image left of its nearest real training image."""
+    if not memorisation:
+        return {}
+    seeds = {str(p["gan_seed"]) for pairs in memorisation["closest_pairs"].values() for p in pairs}
+    kept = {g: read_class_files(synthetic / g, data.class_names) for g in sorted(seeds)}
+    out = {}
+    for c, pairs in memorisation["closest_pairs"].items():
+        images = [x for p in pairs for x in (kept[str(p["gan_seed"])][c][p["synthetic"]], data.train[c][p["train"]])]
+        out[c] = png_bytes(grid(np.stack(images), nrow=2, scale=max(1, 48 // images[0].shape[0]))) if images else None
+    return out
 
 
 def write_plot_data(out: Path, results: dict, classes: list[str], replicates: int, gan_dir: Path,
@@ -71,7 +87,8 @@ def main() -> None:
     grids = {c: (class_grid(data.train[c]), class_grid(fake[c])) for c in data.class_names}
     sal = args.evaluate / "saliency.png"
     saliency = (sal.read_bytes(), load_json(args.evaluate / "saliency.json")) if sal.exists() else None
-    html = render_html(summary, results, quality, filtering, data.class_names, grids, saliency, settings, alpha)
+    pairs = pair_grids(quality.get("memorisation"), data, args.synthetic)
+    html = render_html(summary, results, quality, filtering, data.class_names, grids, saliency, settings, alpha, pairs)
     write_bytes(args.html, html.encode())
     print(f"report: {answer(summary)}")
 

@@ -1,6 +1,7 @@
 """Stage synthesize: for every GAN seed and class, draw from the class's (refined) generator until
 generate.per_class distinct images pass the filter rule (filter.mode, relative to the calibrated
-judge), or until generate.max_draws images were drawn. Writes every drawn image (for the
+judge), or until generate.max_draws images were drawn; an image within the class's near-duplicate
+radius of a kept one is not kept (synthmix.evaluate.memorisation). Writes every drawn image (for the
 sample-quality measures), the kept ones (what the classifiers train on), both as
 <gan seed>/<class>.npy, and what it took per seed and class."""
 import argparse
@@ -35,8 +36,8 @@ def main() -> None:
         per_class = per_seed[str(g)] = {}
         for label, name in enumerate(data.class_names):
             G = load_generator(load_gan(args.gans / str(g) / f"{name}.pt"), device)
-            result = synthesize_class(G, judge, label, data.val_images[data.val_labels == label], rule, gen_p,
-                                      runtime.seed_for(gen_p.seed, "generate", name, str(g)), device)
+            result = synthesize_class(G, judge, label, data.train[name], data.val_images[data.val_labels == label],
+                                      rule, gen_p, runtime.seed_for(gen_p.seed, "generate", name, str(g)), device)
             save_npy(args.raw / str(g) / f"{name}.npy", result.drawn)
             save_npy(args.out / str(g) / f"{name}.npy", result.kept)
             per_class[name] = result.stats

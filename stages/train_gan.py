@@ -1,15 +1,16 @@
 """Stage train_gan@<class>-<seed>: train one GAN (GAN seed <seed>, one of gan.seeds) on one class's
 real images; save the chosen generator snapshot (scored by Fréchet distance in the judge's feature
-space), the discriminator and samples."""
+space against the class's validation images, gan.select_against), the discriminator and samples."""
 import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from synthmix.core import runtime
 from synthmix.core.images import save_grid
-from synthmix.core.io import load_npy, sha256_file
+from synthmix.core.io import load_json, load_npy, sha256_array, sha256_file
 from synthmix.core.resume import Resume, source_hash
 from synthmix.core.stage import open_run_log, run
 from synthmix.gan.sample import sample, save_gan
@@ -18,11 +19,24 @@ from synthmix.judge import fid_scorer, load_judge
 from synthmix.params import load_params
 
 
+def class_validation(prepared: Path, class_name: str) -> np.ndarray:
+    """The class's real validation images, uint8 (n, H, W, C): no GAN trains on them, so a snapshot
+    that reproduces its training images gains nothing against them."""
+    label = load_json(prepared / "meta.json")["classes"].index(class_name)
+    images = load_npy(prepared / "val_images.npy")[load_npy(prepared / "val_labels.npy") == label]
+    if len(images) < 2:
+        raise ValueError(f"class {class_name!r} has {len(images)} validation image(s): scoring GAN snapshots against "
+                         "them needs at least 2; raise data.val_per_class or set gan.select_against: train")
+    return images
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--class-name", required=True)
     ap.add_argument("--seed", type=int, required=True, help="GAN seed (one of gan.seeds)")
     ap.add_argument("--images", type=Path, required=True, help="this class's prepared training images (.npy)")
+    ap.add_argument("--val", type=Path, required=True, help="prepared data directory: its meta.json and validation "
+                    "split (the class's validation images score the snapshots)")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (features for scoring and warm-up)")
     ap.add_argument("--model", type=Path, required=True, help="GAN checkpoint to write")
     ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (loss curves in dvclive's layout, samples.png)")
@@ -35,13 +49,15 @@ def main() -> None:
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input
     # or code never resumes stale state.
+    reference = images if p.select_against == "train" else class_validation(args.val, args.class_name)
     resume = Resume.for_item("train_gan", f"{args.class_name}-{args.seed}", p.checkpoint_every,
                              images=sha256_file(args.images), judge=sha256_file(args.judge), gan=asdict(p), seed=seed,
+                             reference=sha256_array(reference),
                              device=str(device), threads=torch.get_num_threads(), runtime=asdict(params.runtime),
                              code=source_hash("gan", "models", "core", "evaluate/frechet.py", "judge.py"))
     judge = load_judge(args.judge, device)
     eval_seed = runtime.seed_for(seed, "eval")
-    score = fid_scorer(judge, images, lambda G: sample(G, p.eval_samples, eval_seed, device), device)
+    score = fid_scorer(judge, reference, lambda G: sample(G, p.eval_samples, eval_seed, device), device)
     curves = open_run_log(args.metrics)
     result = train_gan(images, p, seed, GanRun(
         device, amp=params.runtime.amp, compile=params.runtime.compile, log=curves.log, resume=resume,

@@ -24,7 +24,9 @@ TINY = {
     "generate": {"per_class": 40, "max_draws": 80},
     "judge": {"steps": 30, "width": 8, "batch_size": 8},
     "classifier": {"steps": 6, "width": 8, "batch_size": 16, "replicates": 2},
-    "filter": {"mode": "threshold", "threshold": 0.0},  # keep all: the tiny GANs are barely trained
+    # keep all: the tiny GANs are barely trained, so their images are near-duplicates of each other
+    # and few count as unique; min_unique 1 lets the plumbing run on them
+    "filter": {"mode": "threshold", "threshold": 0.0, "min_unique": 1},
     "mix": {"ratios": [50]},
     "robustness": {"levels": [0.0, 0.25, 0.85], "max_images": 10},
     "quality": {"detector_epochs": 3},
@@ -128,10 +130,25 @@ def test_outputs_exist_and_make_sense(repo):
     assert "## Robustness" in (repo / "metrics/report.md").read_text()
     quality = json.loads((repo / "metrics/quality.json").read_text())
     assert set(quality["per_class"]) == {"0", "1"}
-    assert {"fid", "kid", "precision", "recall", "density", "coverage"} <= set(quality["overall"]["filtered"])
-    assert 0.0 <= quality["per_class"]["1"]["detectability"]["accuracy"] <= 1.0
+    # the tiny GANs make a few distinct images per class (near-duplicates count once): a detector needs
+    # at least 4 and a class's quality row more than quality.k, so those are None here by design
+    kept = json.loads((repo / "metrics/filter.json").read_text())["per_seed"]["0"]
+    for c in ("0", "1"):
+        assert kept[c]["kept"] <= kept[c]["unique_drawn"] and kept[c]["kept"] <= 40 and kept[c]["duplicate_radius"] > 0
+        detect = quality["per_class"][c]["detectability"]
+        assert (detect is None) == (kept[c]["kept"] < 4) and (detect is None or 0.0 <= detect["accuracy"] <= 1.0)
     assert 0.0 <= summary["quality"]["train_real_test_synthetic"] <= 1.0
-    assert 1.0 <= quality["inception_score"]["real_test"] <= 2.0 + 1e-9      # 2 classes at most
+    assert 1.0 <= quality["inception_score"]["real_reference"] <= 2.0 + 1e-9      # 2 classes at most
+    audit = quality["memorisation"]
+    assert set(audit["per_class"]) == {"0", "1"} and set(audit["overall"]) == {"pixel", "judge"}
+    for space in ("pixel", "judge"):
+        assert 0.0 <= audit["overall"][space]["copy_rate"] <= 1.0
+        assert 0.0 <= audit["overall"][space]["authenticity"] <= 1.0
+    assert summary["quality"]["copy_rate"] == round(audit["overall"]["pixel"]["copy_rate"], 6)
+    assert len(audit["closest_pairs"]["1"]) == min(4, kept["1"]["kept"]) and summary["quality"]["cas"] == summary["variants"]["synthetic"]["accuracy"]
+    # every set of a class compared at one size (so the pooled sets are of one size too)
+    sizes = {name: quality["overall"][name]["n_synthetic"] for name in ("filtered", "raw", "real_heldout")}
+    assert len(set(sizes.values())) == 1 and sizes["filtered"] == sum(quality["images_per_class"].values())
     assert real["p_value"] is None and summary["variants"]["mix_50"]["p_value"] is not None
     conf = (repo / "metrics/evaluate/confusion/real.csv").read_text().splitlines()
     assert conf[0] == "actual,predicted" and len(conf) > 10
@@ -169,7 +186,8 @@ def browser() -> str | None:
 PROBE = """<script>window.addEventListener('load', () => {
   const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length;
   document.body.setAttribute('data-probe', `images=${document.images.length};broken=${broken};` +
-    `svg=${document.querySelectorAll('svg').length};sections=` +
+    `svg=${document.querySelectorAll('svg').length};` +
+    `pairs=${[...document.querySelectorAll('#memorisation img')].filter(i => i.naturalWidth > 0).length};sections=` +
     [...document.querySelectorAll('section')].filter(s => s.offsetHeight > 0).map(s => s.id).join(','));
 });</script></body>"""
 
@@ -194,7 +212,9 @@ def test_html_report_renders_in_headless_chromium(repo, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     probe = dict(kv.split("=", 1) for kv in re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))
     n_classes = len(TINY["data"]["classes"])
-    assert int(probe["images"]) == 2 * n_classes + 1 and probe["broken"] == "0"   # real + synthetic grids, saliency
+    # real + synthetic grids, closest synthetic/training pairs, saliency
+    assert int(probe["images"]) == 3 * n_classes + 1 and probe["broken"] == "0"
+    assert int(probe["pairs"]) == n_classes                        # the memorisation audit's pairs, drawn
     assert int(probe["svg"]) == 1 + 6 + 1                          # ratio chart, one per noise type, reliability
     assert probe["sections"].split(",") == list(SECTIONS)                          # every section, visible
     errors = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
@@ -229,10 +249,10 @@ def test_too_few_unique_synthetic_images_fail_naming_the_class(repo):
     set_params(repo, {"filter": {"min_unique": 50}, "generate": {"per_class": 5, "max_draws": 10}})
     out = dvc(repo, "repro", check=False)
     assert out.returncode != 0
-    assert re.search(r"variant (synthetic|mix_50): class '0' has 5 unique synthetic images after filtering, fewer "
+    assert re.search(r"variant (synthetic|mix_50): class '0' has [1-5] unique synthetic images after filtering, fewer "
                      r"than the 12 this variant needs", out.stderr + out.stdout)
     assert "Traceback" not in out.stderr + out.stdout
-    set_params(repo, {"generate": {"per_class": 40, "max_draws": 80}})
+    set_params(repo, {"filter": {"min_unique": 1}, "generate": {"per_class": 40, "max_draws": 80}})
     repro(repo)                                          # back to the earlier params: everything runs again
     assert "up to date" in dvc(repo, "status").stdout
 

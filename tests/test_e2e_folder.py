@@ -19,7 +19,7 @@ FOLDER = {
     "classifier": {"steps": 40, "width": 8, "batch_size": 8, "replicates": 1},
     "robustness": {"levels": [0.0, 0.5]},
     "quality": {"detector_epochs": 3},
-    "filter": {"mode": "threshold", "threshold": 0.0},
+    "filter": {"mode": "threshold", "threshold": 0.0, "min_unique": 1},   # tiny GANs: near-duplicates
     "mix": {"ratios": [0, 50], "mode": "balance"},
     "runtime": {"threads": 1},
 }
@@ -37,7 +37,8 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     assert meta["counts"]["train"] == {"class_a": 16, "class_b": 8, "class_c": 12}
     assert meta["notes"]["skipped"] == ["class_b/Thumbs.db"]
     syn = np.load(repo / "data/synthetic/filtered/0/class_b.npy")
-    assert syn.shape == (24, 32, 32, 3) and syn.dtype == np.uint8
+    # at most generate.per_class kept, none a near-duplicate of another (tiny GANs make few distinct images)
+    assert syn.shape[1:] == (32, 32, 3) and 1 <= len(syn) <= 24 and syn.dtype == np.uint8
     counts = json.loads((repo / "metrics/classifier/mix_0/0/scores.json").read_text())["synthetic_counts"]
     assert {c: v["real"] + v["synthetic"] for c, v in counts.items()} == {"class_a": 16, "class_b": 16, "class_c": 16}
     summary = json.loads((repo / "metrics/summary.json").read_text())

@@ -13,7 +13,7 @@ from synthmix.evaluate.quality import manifold_metrics, sample_quality
 from synthmix.evaluate.saliency import overlay, smoothgrad
 from synthmix.evaluate.stats import holm, mcnemar_test, mean_std
 from synthmix.report.html import SECTIONS, render_html
-from synthmix.report.summary import summarize
+from synthmix.report.summary import answer as summary_answer, summarize
 from synthmix.report.svg import line_chart
 
 
@@ -136,7 +136,7 @@ def test_holm_decides_the_verdict():
 def _filtering():
     per_class = {c: {"kept": 5, "target": 5, "drawn": 10, "unique_drawn": 10, "acceptance": 0.5, "cut": 0.7,
                      "mean_confidence": 0.8, "reached": True} for c in "ab"}
-    judge = {"temperature": 1.5, "val": {"ece_before": 0.2, "ece_after": 0.05}, "test": {}}
+    judge = {"temperature": 1.5, "val": {"ece_before": 0.2, "ece_after": 0.05}, "test": {"ece_before": 0.25, "ece_after": 0.06}}
     return {"mode": "relative", "kept": 10, "drawn": 20, "acceptance": 0.5, "target_per_class": 5,
             "max_draws": 50, "judge": judge, "gan_seeds": [0], "per_seed": {"0": per_class}}
 
@@ -156,9 +156,19 @@ def test_html_report_has_every_section_and_embeds_its_images():
     results["synthetic"]["synthetic_counts"] = counts
     q = {"fid": 1.0, "kid": 0.1, "kid_std": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.9, "coverage": 0.6,
          "n_real": 10, "n_synthetic": 10}
-    quality = {"gan_seed": 0, "overall": {"filtered": q, "raw": q, "real_train": q, "detectability": {"accuracy": 0.7}},
-               "inception_score": {"real_test": 1.9, "filtered": 1.7},
-               "per_class": {c: {"filtered": q, "raw": None, "real_train": q, "detectability": {"accuracy": 0.7}}
+    audit = {"copy_rate": 0.8, "copy_threshold": 2.0, "authenticity": 0.1, "heldout_authenticity": 0.6,
+             "median_distance_ratio": 0.3, "synthetic": 50, "heldout": 20}
+    memorisation = {"spaces": {"pixel": "pixels", "judge": "judge"}, "copy_percentile": 5, "mostly_copies_above": 0.5,
+                    "mostly_copies": ["pixel"], "overall": {s: {"copy_rate": 0.8, "authenticity": 0.1,
+                                                                 "heldout_authenticity": 0.6, "synthetic": 100}
+                                                             for s in ("pixel", "judge")},
+                    "per_class": {c: {"pixel": audit, "judge": audit} for c in "ab"},
+                    "closest_pairs": {c: [{"synthetic": 0, "train": 1, "distance": 1.0, "gan_seed": 0}] for c in "ab"}}
+    quality = {"gan_seed": 0, "overall": {"filtered": q, "raw": q, "real_heldout": q, "detectability": {"accuracy": 0.7}},
+               "feature_space": "judge penultimate layer", "reference": "half of the test images",
+               "images_per_class": {"a": 10, "b": 10}, "memorisation": memorisation,
+               "inception_score": {"real_reference": 1.9, "filtered": 1.7},
+               "per_class": {c: {"filtered": q, "raw": None, "real_heldout": q, "detectability": {"accuracy": 0.7}}
                              for c in ("a", "b")},
                "inception": {"feature_space": "Inception", "reference": "real test images",
                              "filtered": {"fid": 42.5, "kid": 0.03, "kid_std": 0.002, "n_real": 100, "n_synthetic": 10}}}
@@ -166,17 +176,24 @@ def test_html_report_has_every_section_and_embeds_its_images():
     assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
     assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
-    assert summary["judge"] == {"temperature": 1.5, "ece_before": 0.2, "ece_after": 0.05}
+    assert summary["judge"] == {"temperature": 1.5, "test_ece_before": 0.25, "test_ece_after": 0.06}   # test split
     assert summary["best"] is None                     # nothing is better than real here
     assert summary["design"]["replicates"] == 2 and summary["design"]["steps"] == 100
     png = b"\x89PNG fake"
     html = render_html(summary, results, quality, _filtering(), ["a", "b"], {"a": (png, png), "b": (png, None)},
-                       (png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}), SETTINGS, 0.05)
+                       (png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}), SETTINGS, 0.05,
+                       {"a": png, "b": None})
+    # mostly copies: every variant trained on synthetic images is flagged, the others are not
+    assert all(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("synthetic", "mix_50"))
+    assert not any(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("real", "augmented"))
+    assert summary["quality"]["copy_rate"] == 0.8 and summary["quality"]["mostly_copies"] == ["pixel"]
+    assert "mostly near-copies" in summary_answer(summary) and "closest pairs a" in html
     for key in SECTIONS:
         assert f'<section id="{key}">' in html
     srcs = re.findall(r'src="([^"]*)"', html)
-    assert len(srcs) == 4 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert len(srcs) == 5 and all(s.startswith("data:image/png;base64,") for s in srcs)
     assert "no difference detected" in html and "no synthetic image kept" in html and "filtered 1.700" in html
+    assert "FID (judge)" in html and "FID (Inception)" in html and "test ECE 0.2500 → 0.0600" in html
     assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
     assert "Standard FID/KID" in html and "42.50" in html and "95% interval" in html
     assert "GAN variance is not inside the replicates" in html and "digits" in html

@@ -14,7 +14,9 @@ keeps the class balance of the real data:
 - the `synthetic` variant is synthetic-only with R_c images per class (same size as `real`).
 
 When fewer filtered synthetic images exist than a class needs, all of them are used and the rest are
-drawn again with replacement; the per-class counts (wanted, used, unique) are returned. A variant is
+drawn again with replacement; the per-class counts (wanted, used, unique) are returned. The filtered
+images hold no near-duplicates of each other (the synthesize stage drops an image within the
+class's near-duplicate radius of a kept one), so "unique" counts images that are not near-copies. A variant is
 not trained on a handful of images repeated: when a class has fewer unique synthetic images than
 `filter.min_unique` (or than the variant asks for, when that is fewer), `training_set` refuses with
 an error naming the class, the count and what to change.

@@ -46,6 +46,7 @@ GAN_FAMILIES = ("dcgan", "hinge", "wgan_gp")
 FILTER_MODES = ("relative", "top", "threshold")
 DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
 ON_DIVERGENCE = ("stop", "restore")
+SELECT_AGAINST = ("validation", "train")
 DEVICES = ("auto", "cpu", "cuda")
 MIX_MODES = ("add", "replace", "balance")
 CORRUPTION_KINDS = ("gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast")
@@ -95,6 +96,9 @@ class GanParams:
                            "of the real class before adversarial training")
     eval_every: int = _f(50, lo=0, doc="score a snapshot every N steps (Fréchet distance in the judge's "
                          "feature space) and keep the best; 0 = keep the last step")
+    select_against: str = _f("validation", choices=SELECT_AGAINST, doc="the real images a snapshot's samples are "
+                             "scored against: the class's validation images, which no GAN trains on, or its training "
+                             "images (rewards a snapshot that reproduces them)")
     eval_samples: int = _f(256, lo=2, doc="generated images per checkpoint score")
     on_divergence: str = _f("stop", choices=ON_DIVERGENCE, doc="NaN/inf or exploding D loss: stop with an "
                             "error, or restore the best snapshot so far and end training there")
@@ -137,7 +141,8 @@ class FilterParams:
                               "of its intended class is >= this")
     min_unique: int = _f(50, lo=1, doc="a classifier variant whose training set holds fewer unique synthetic "
                          "images of a class than this (or than it asks for, when fewer) fails instead of "
-                         "training on a handful of images repeated")
+                         "training on a handful of images repeated; unique = no near-duplicate of another kept "
+                         "image (within the class's near-duplicate radius in pixels)")
 
 
 @dataclass(frozen=True)
@@ -432,6 +437,10 @@ def _check_combination(p: Params) -> None:
         if c.arch != "cnn" and 0 < c.input_size < 32:
             raise ParamsError(f"params: {section}.input_size = {c.input_size}: must be 0 (224) or >= 32 for "
                               f"{section}.arch {c.arch!r}, which halves the image 5 times")
+    if p.gan.select_against == "validation" and p.gan.eval_every and p.data.val_per_class < 2:
+        raise ParamsError(f"params: data.val_per_class = {p.data.val_per_class} with gan.select_against = 'validation': "
+                          "GAN snapshots are scored against each class's validation images, which needs at least 2; "
+                          "raise data.val_per_class or set gan.select_against: train")
     if p.generate.max_draws < p.generate.per_class:
         raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
                           f"({p.generate.per_class}), the number of images each class must keep")

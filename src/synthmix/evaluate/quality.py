@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthmix.evaluate.frechet import frechet_distance
+from synthmix.evaluate.memorisation import euclidean_distances
 
 
 def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -28,14 +29,8 @@ def _knn_radius(x: np.ndarray, k: int) -> np.ndarray:
     """Distance from each row of x to its k-th nearest other row."""
     if len(x) <= k:
         raise ValueError(f"need more than k={k} feature vectors for k-NN radii, got {len(x)}")
-    d = _distances(x, x)
+    d = euclidean_distances(x, x)
     return np.sort(d, axis=1)[:, k]        # column 0 is the point itself (distance 0)
-
-
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    sq = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2 * a @ b.T
-    return np.sqrt(np.clip(sq, 0, None))
 
 
 def manifold_metrics(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
@@ -49,7 +44,7 @@ def manifold_metrics(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str
     coverage:  share of real samples whose ball holds at least one fake sample
     """
     r_real, r_fake = _knn_radius(real, k), _knn_radius(fake, k)
-    d = _distances(real, fake)                       # (n_real, n_fake)
+    d = euclidean_distances(real, fake)              # (n_real, n_fake)
     in_real_ball = d <= r_real[:, None]              # fake j inside real i's ball
     return {"precision": float(in_real_ball.any(0).mean()),
             "recall": float((d <= r_fake[None, :]).any(1).mean()),
@@ -60,8 +55,10 @@ def manifold_metrics(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str
 def kid_subsets(a: np.ndarray, b: np.ndarray, subsets: int = 50, subset_size: int = 1000,
                 seed: int = 0) -> tuple[float, float]:
     """KID as usually reported: the mean and standard deviation of `kernel_distance` over `subsets`
-    random pairs of subsets (without replacement) of min(subset_size, len(a), len(b)) vectors each."""
-    size = min(subset_size, len(a), len(b))
+    random pairs of subsets (without replacement), each of min(subset_size, half the smaller set)
+    vectors (at least 2). Half, so that the subsets differ even when the sets are of equal size: the
+    std then says how much the estimate moves with which images are drawn (with whole sets it was 0)."""
+    size = max(2, min(subset_size, min(len(a), len(b)) // 2))
     rng = np.random.default_rng(seed)
     values = [kernel_distance(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
               for _ in range(subsets)]

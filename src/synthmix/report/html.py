@@ -6,13 +6,14 @@ import base64
 from html import escape
 
 from synthmix.report.markdown import settings_rows
-from synthmix.report.summary import answer, points, verdict
+from synthmix.report.summary import answer, points
 from synthmix.report.svg import line_chart
 from synthmix.variants import Variant
 
 SECTIONS = {"summary": "Summary", "significance": "Significance against real", "ratio": "Accuracy vs ratio",
             "robustness": "Robustness to noise", "calibration": "Calibration", "confusion": "Confusion matrices",
-            "samples": "Real and synthetic samples per class", "quality": "Sample quality per class",
+            "samples": "Real and synthetic samples per class", "memorisation": "Are the synthetic images new?",
+            "quality": "Sample quality per class",
             "saliency": "Saliency", "filter": "Filter: kept per class"}
 
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.4}
@@ -58,17 +59,55 @@ def _inception(quality: dict) -> str:
         return ""
     rows = [[escape(name), f"{s['fid']:.2f}", f"{s['kid']:.4f} ± {s['kid_std']:.4f}", str(s["n_synthetic"]),
              str(s["n_real"])] for name, s in sets.items() if isinstance(s, dict) and "fid" in s]
-    return ("<p>Standard FID/KID (Inception-v3 FID weights; images upsampled to 299x299, grayscale repeated to 3 "
-            "channels), all classes pooled, against the real test images:</p>"
-            + table(["set", "FID", "KID", "images", "real test images"], rows))
+    return ("<p>Standard FID/KID in <b>Inception-v3 features</b> (FID weights; images upsampled to 299x299, grayscale "
+            "repeated to 3 channels), all classes pooled, size-matched, against the real reference images:</p>"
+            + table(["set", "FID (Inception)", "KID (Inception)", "images", "real reference images"], rows))
+
+
+def _memorisation(quality: dict, classes: list[str], pairs: dict[str, bytes | None]) -> str:
+    """The audit's table per class and the closest synthetic/training pairs side by side."""
+    m = quality.get("memorisation")
+    if not m:
+        return "<p>No memorisation audit in quality.json.</p>"
+    cell = lambda a: ("–",) * 3 if not a else (  # noqa: E731
+        f"{a['copy_rate']:.3f}", f"{a['authenticity']:.3f} ({a['heldout_authenticity']:.3f})",
+        f"{a['median_distance_ratio']:.2f}")
+    rows = [[escape(c)] + [x for space in ("pixel", "judge") for x in cell(m["per_class"][c][space])]
+            + [str((m["per_class"][c]["pixel"] or {}).get("synthetic", 0))] for c in classes]
+    o = m["overall"]
+    if o["pixel"] and o["judge"]:
+        rows.append(["<b>all</b>"] + [x for space in ("pixel", "judge") for x in (
+            f"{o[space]['copy_rate']:.3f}", f"{o[space]['authenticity']:.3f} ({o[space]['heldout_authenticity']:.3f})",
+            "")] + [str(o["pixel"]["synthetic"])])
+    flag = (f'<p class="warn">The synthetic images are mostly near-copies of the real training images '
+            f"({escape(', '.join(m['mostly_copies']))} space): every variant trained on them is flagged.</p>"
+            if m["mostly_copies"] else "")
+    figures = "".join(f'<figure class="cls">{img(png, f"closest pairs {c}")}<figcaption>class {escape(c)}: '
+                      + ", ".join(f"{p['distance'] / max(m['per_class'][c]['pixel']['copy_threshold'], 1e-12):.2f}"
+                                  for p in m["closest_pairs"][c]) + "</figcaption></figure>"
+                      for c, png in pairs.items() if png)
+    return (f"<p>Every GAN seed's filtered images (what the classifiers train on) against the class's real "
+            f"training images, on the scale of its held-out real images (validation and test, which no GAN saw). "
+            f"<i>Copy rate</i>: share of synthetic images nearer to a training image than the "
+            f"{m['copy_percentile']}th percentile of the held-out images' nearest-training distances (a new real "
+            f"image: about 0.05; copies: 1). <i>Authenticity</i> (Alaa et al. 2022): share of synthetic images "
+            f"farther from their nearest training image than that image is from its own nearest neighbour, with "
+            f"held-out real images' score in brackets. <i>Distance ratio</i>: median nearest-training distance of "
+            f"the synthetic images over that of the held-out images (below 1: nearer than new real images). "
+            f"Spaces: {escape(m['spaces']['pixel'])}; {escape(m['spaces']['judge'])}.</p>" + flag
+            + table(["class", "copy rate (pixels)", "authenticity (pixels)", "distance ratio (pixels)",
+                     "copy rate (judge)", "authenticity (judge)", "distance ratio (judge)", "synthetic images"], rows)
+            + "<p>The synthetic images nearest to a training image, per class: each row a synthetic image (left) "
+              "beside its nearest real training image (right); caption: their distance over the copy threshold "
+              "(below 1: a copy by the rule above).</p>" + f'<div class="charts">{figures}</div>')
 
 
 def render_html(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                 grids: dict[str, tuple[bytes, bytes | None]], saliency: tuple[bytes, dict] | None,
-                settings: dict, alpha: float) -> str:
+                settings: dict, alpha: float, pairs: dict[str, bytes | None] | None = None) -> str:
     """grids: class -> (PNG of real training images, PNG of the first GAN seed's filtered images);
     saliency: (PNG, its description from the evaluate stage) or None; settings: the run's data and
-    budgets (see markdown.settings_rows)."""
+    budgets (see markdown.settings_rows); pairs: class -> PNG of the closest synthetic/training pairs."""
     first = next(iter(results.values()))
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>synthmix report</title>",
              f"<style>{STYLE}</style></head><body><h1>synthmix report</h1><nav>",
@@ -107,7 +146,7 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         given_ci = "–" if not given else f"[{points(given['ci_low'])}, {points(given['ci_high'])}]"
         mde = "–" if vs["min_detectable"] is None else f"{100 * vs['min_detectable']:.2f}"
         rows.append([escape(v), points(vs["diff"]), ci, given_ci, f"{vs['p_value']:.3g}", f"{vs['p_adjusted']:.3g}",
-                     mde, f'<span class="{cls}">{escape(verdict(vs, alpha))}</span>'])
+                     mde, f'<span class="{cls}">{escape(summary["variants"][v]["verdict"])}</span>'])
     section("significance", (
         f"<p>Is each variant's test accuracy different from <code>real</code>'s, and by how much? Replicate s of "
         f"every variant starts from the same weights and seed and trains for the same number of steps, "
@@ -164,11 +203,13 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                       + (img(fake, f"synthetic {c}") if fake else "<i>(no synthetic image kept)</i>") +
                       f"<figcaption>class {escape(c)}</figcaption></figure>" for c, (real, fake) in grids.items()))
 
+    section("memorisation", _memorisation(quality, classes, pairs or {}))
+
     trts = results["real"].get("synthetic_accuracy", {}).get("per_class", {})
     rows = []
     for c in classes:
         pc = quality["per_class"][c]
-        for name in ("filtered", "raw", "real_train"):
+        for name in ("filtered", "raw", "real_heldout"):
             s = pc[name]
             det = pc["detectability"] if name == "filtered" else None
             rows.append([escape(c) if name == "filtered" else "", escape(name)]
@@ -179,10 +220,14 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                            _num(det["accuracy"], ".3f") if det else ""])
     q = summary["quality"]
     section("quality", (
-        f"<p>The images of GAN seed {quality.get('gan_seed', '–')}, in the judge's feature space against the real "
-        f"<i>test</i> images of each class (KID: mean ± std "
-        f"over random subsets). "
-        f"<code>real_train</code> is the reference: real images scored the same way. TRTS: accuracy of the "
+        f"<p>Is the synthetic data any good? First: the <code>synthetic</code> variant's test accuracy (train on "
+        f"synthetic, test on real) {_num(q.get('cas'))} ({_num(q.get('cas_to_real'), '.3f')}x real's) and the copy "
+        f"rate above. Below, distances in the <b>judge's feature space</b> ({escape(quality['feature_space'])}), "
+        f"which grades the filter with the judge that chose its images. The images of GAN seed "
+        f"{quality.get('gan_seed', '–')} against {escape(quality['reference'])}; every set of a class at the same "
+        f"size ({', '.join(f'{escape(c)}: {n}' for c, n in quality['images_per_class'].items())}), so no set wins "
+        f"by its size (KID: mean ± std over half-size subsets). "
+        f"<code>real_heldout</code> is what real images score the same way. TRTS: accuracy of the "
         f"<code>real</code> classifier on the synthetic images (train on real, test on synthetic); the "
         f"<code>synthetic</code> variant's accuracy above is the reverse (CAS). Detector: balanced accuracy of a "
         f"CNN telling held-out real from synthetic images, 0.5 = indistinguishable (overall "
@@ -190,7 +235,8 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         f"predictions, all classes pooled; at most {len(classes)}): "
         + ", ".join(f"{escape(n)} {v:.3f}" for n, v in quality.get("inception_score", {}).items() if v is not None)
         + ".</p>" + _inception(quality)
-        + table(["class", "set", "FID", "KID", "precision", "recall", "density", "coverage", "TRTS", "detector"], rows)))
+        + table(["class", "set", "FID (judge)", "KID (judge)", "precision (judge)", "recall (judge)",
+                 "density (judge)", "coverage (judge)", "TRTS", "detector"], rows)))
 
     if saliency is not None:
         png, info = saliency
@@ -208,8 +254,10 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
     section("filter", f"<p>Mode <code>{escape(filtering['mode'])}</code>: each class's generator (each GAN seed) was "
             f"drawn from until {filtering['target_per_class']} distinct images passed (at most {filtering['max_draws']} "
             f"draws); kept {filtering['kept']} of {filtering['drawn']} over all seeds. The judge was calibrated by "
-            f"temperature scaling (T = {judge['temperature']:.3f}; validation ECE {judge['ece_before']:.4f} → "
-            f"{judge['ece_after']:.4f}); <i>cut</i> is the calibrated probability an image had to reach.</p>"
+            f"temperature scaling on the validation split (T = {judge['temperature']:.3f}; test ECE "
+            f"{_num(judge['test_ece_before'])} → {_num(judge['test_ece_after'])}); <i>cut</i> is the calibrated "
+            f"probability an image had to reach; <i>distinct</i>: draws that are no near-duplicate of an earlier "
+            f"one (within the class's near-duplicate radius in pixels).</p>"
             + table(["class"] + [f"GAN seed {g}: kept / drawn (distinct)" for g in seeds] + ["cut"],
                     [[escape(n)] + [f"{per[n]['kept']} / {per[n]['drawn']} ({per[n]['unique_drawn']})"
                                     for per in filtering["per_seed"].values()] + [_num(c["cut"])]

@@ -1,7 +1,7 @@
 """The report as markdown, for a terminal or a merge request (the HTML report has the figures)."""
 from __future__ import annotations
 
-from synthmix.report.summary import answer, points, verdict
+from synthmix.report.summary import answer, points
 
 
 def _pm(r: dict, key: str) -> str:
@@ -51,7 +51,7 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
         mde = "-" if not vs or vs["min_detectable"] is None else f"{100 * vs['min_detectable']:.2f}"
         lines.append(f"| {v} | {_pm(r, 'accuracy')} | {_pm(r, 'f1_macro')} | {r['ece']:.4f} | {_unique(summary, v)} | "
                      f"{'-' if not vs else points(vs['diff'])} | {_ci(vs)} | {_ci((vs or {}).get('given_these_gans'))} | "
-                     f"{mde} | {verdict(vs, alpha) if vs else 'baseline'} |")
+                     f"{mde} | {summary['variants'][v]['verdict']} |")
         if r["budget"]["still_rising"]:
             lines.append(f"| | warning: {v}'s validation accuracy rose {points(r['budget']['rise'])} points over the last "
                          f"quarter of its {r['budget']['steps']} steps: not on its plateau | | | | | | | | |")
@@ -64,21 +64,36 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
         lines.append(f"| {v} | " + " | ".join("-" if r["failure_level"][k] is None else f"{r['failure_level'][k]:g}"
                                              for k in kinds) + " |")
     q = summary["quality"]
-    lines += ["", f"## Sample quality (GAN seed {quality.get('gan_seed', '-')}'s filtered images, judge feature space)", ""]
-    if "fid" in q:
-        lines.append(f"FID {q['fid']:.3f}, KID {q['kid']:.4f} ± {q['kid_std']:.4f}, precision {q['precision']:.3f}, "
-                     f"recall {q['recall']:.3f}, density {q['density']:.3f}, coverage {q['coverage']:.3f}.")
-    if q["inception_score"] is not None:
-        lines.append(f"Judge inception score {q['inception_score']:.3f} (real test images: "
-                     f"{quality['inception_score']['real_test']:.3f}; at most the number of classes).")
+    lines += ["", "## Is the synthetic data any good, and new?", ""]
+    if q.get("cas") is not None:
+        lines.append(f"Train on synthetic, test on real (the `synthetic` variant): {q['cas']:.4f} ± {q['cas_std']:.4f}, "
+                     f"{q['cas_to_real']:.3f}x real's accuracy.")
+    if q.get("copy_rate") is not None:
+        lines.append(f"Memorisation audit (every GAN seed's filtered images against the real training images, on the "
+                     f"scale of held-out real images): copy rate {q['copy_rate']:.3f} in pixels, {q['judge_copy_rate']:.3f} "
+                     f"in judge features (a new real image: about 0.05); authenticity {q['authenticity']:.3f} in pixels "
+                     f"(held-out real images: {q['heldout_authenticity']:.3f})"
+                     + ("; **mostly near-copies: every variant trained on them is flagged**." if q["mostly_copies"]
+                        else "."))
+    lines += ["", f"Judge feature space (it chose the filtered images), GAN seed {quality.get('gan_seed', '-')}, "
+              f"size-matched against {quality['reference']}:", ""]
+    if "judge_fid" in q:
+        lines.append(f"FID {q['judge_fid']:.3f}, KID {q['judge_kid']:.4f} ± {q['judge_kid_std']:.4f}, precision "
+                     f"{q['judge_precision']:.3f}, recall {q['judge_recall']:.3f}, density {q['judge_density']:.3f}, "
+                     f"coverage {q['judge_coverage']:.3f}.")
+    if q["judge_inception_score"] is not None:
+        lines.append(f"Judge inception score {q['judge_inception_score']:.3f} (real reference images: "
+                     f"{quality['inception_score']['real_reference']:.3f}; at most the number of classes).")
     if q["detectability"] is not None:
         lines.append(f"Real-vs-synthetic detector accuracy {q['detectability']:.3f} (0.5 = indistinguishable).")
     if "inception_fid" in q:
         n_syn, n_real = q["inception_images"]
         lines.append(f"Standard Inception-v3 features (images upsampled to 299x299): FID {q['inception_fid']:.2f}, KID "
-                     f"{q['inception_kid']:.4f} ± {q['inception_kid_std']:.4f}, {n_syn} filtered vs {n_real} real test "
-                     "images; the real training images: see quality.json.")
-    lines += ["", f"## Filter: kept per class (judge calibrated, T = {judge['temperature']:.3f})", "",
+                     f"{q['inception_kid']:.4f} ± {q['inception_kid_std']:.4f}, {n_syn} filtered vs {n_real} real "
+                     "reference images; the real held-out row: see quality.json.")
+    ece = ("" if judge["test_ece_before"] is None else
+           f", test ECE {judge['test_ece_before']:.4f} -> {judge['test_ece_after']:.4f}")
+    lines += ["", f"## Filter: kept per class (judge calibrated, T = {judge['temperature']:.3f}{ece})", "",
               "| class | " + " | ".join(f"GAN seed {g}: kept / drawn" for g in filtering["per_seed"]) + " | cut |",
               "|---|" + "---|" * (len(filtering["per_seed"]) + 1)]
     first = next(iter(filtering["per_seed"].values()))

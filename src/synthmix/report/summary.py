@@ -76,16 +76,33 @@ def design(results: dict[str, dict], gan_seeds: list[int]) -> dict:
             "still_rising": [v for v, b in budgets.items() if b["still_rising"]]}
 
 
+def uses_synthetic(variant: str) -> bool:
+    return (Variant.parse(variant).percent_synthetic or 0) > 0
+
+
+def copies_warning(quality: dict) -> str | None:
+    """The flag a variant trained on synthetic images carries when those images are mostly
+    near-copies of the real training images (the memorisation audit), or None."""
+    m = quality.get("memorisation") or {}
+    if not m.get("mostly_copies"):
+        return None
+    rates = ", ".join(f"{m['overall'][s]['copy_rate']:.2f} in {s} space" for s in m["mostly_copies"])
+    return (f"FLAGGED: its synthetic images are mostly near-copies of the real training images (copy rate {rates}; "
+            f"above {m['mostly_copies_above']:g}): a gain would come from repeating real images, not from new ones")
+
+
 def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float) -> dict:
-    """One entry per variant (mean over replicates, the comparison with real and its verdict), the
-    design, the best variant (only one significantly better than real), the filter, the judge's
-    calibration and the headline sample quality."""
-    variants = {}
+    """One entry per variant (mean over replicates, the comparison with real and its verdict, flagged
+    when its synthetic images are mostly copies), the design, the best variant (only one
+    significantly better than real), the filter, the judge's calibration on the test split and the
+    headline of the synthetic data: train-on-synthetic/test-on-real accuracy and the copy rate."""
+    variants, flag = {}, copies_warning(quality)
     for v, r in results.items():
         vs = r.get("vs_real") or {}
+        words = verdict(r.get("vs_real"), alpha)
         variants[v] = {k: round(r[k], 6) for k in KEYS} | {k: _round(vs.get(k)) for k in COMPARISON_KEYS} | {
             "significant": vs.get("significant"), "unit": vs.get("unit"), "units": vs.get("n"),
-            "verdict": verdict(r.get("vs_real"), alpha),
+            "verdict": f"{flag}; {words}" if flag and uses_synthetic(v) else words,
             "failure_level": r["failure_level"], "unique_synthetic": unique_synthetic(r.get("synthetic_counts"))}
     better = [v for v, r in results.items() if (r.get("vs_real") or {}).get("significant") and r["vs_real"]["diff"] > 0]
     best = max(better, key=lambda v: (results[v]["accuracy"], v)) if better else None
@@ -98,13 +115,35 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
             "filter": {"mode": filtering["mode"], "acceptance": round(filtering["acceptance"], 6),
                        "kept": filtering["kept"], "drawn": filtering["drawn"],
                        "kept_min_per_class": min(c["kept"] for c in stats)},
-            "judge": {"temperature": round(judge["temperature"], 6),
-                      "ece_before": round(judge["val"]["ece_before"], 6), "ece_after": round(judge["val"]["ece_after"], 6)},
-            "quality": {k: round(filtered[k], 6) for k in QUALITY_KEYS if k in filtered}
-            | {"inception_score": _round(quality.get("inception_score", {}).get("filtered")),
+            "judge": {"temperature": round(judge["temperature"], 6),      # on the test split: the validation
+                      "test_ece_before": _round(judge["test"].get("ece_before")),  # split fitted the temperature
+                      "test_ece_after": _round(judge["test"].get("ece_after"))},
+            "quality": synthetic_headline(results) | memorisation_headline(quality) | inception_fid(quality)
+            | {f"judge_{k}": round(filtered[k], 6) for k in QUALITY_KEYS if k in filtered}
+            | {"judge_inception_score": _round(quality.get("inception_score", {}).get("filtered")),
                "train_real_test_synthetic": _round(results["real"].get("synthetic_accuracy", {}).get("overall")),
-               "detectability": _round(detect.get("accuracy"))}
-            | inception_fid(quality)}
+               "detectability": _round(detect.get("accuracy"))}}
+
+
+def synthetic_headline(results: dict[str, dict]) -> dict:
+    """Is the synthetic data any good? The `synthetic` variant's test accuracy (train on synthetic,
+    test on real: CAS) and its ratio to real's."""
+    if "synthetic" not in results:
+        return {}
+    cas, real = results["synthetic"]["accuracy"], results["real"]["accuracy"]
+    return {"cas": round(cas, 6), "cas_std": round(results["synthetic"]["accuracy_std"], 6),
+            "cas_to_real": round(cas / real, 6) if real else None}
+
+
+def memorisation_headline(quality: dict) -> dict:
+    """Copy rate and authenticity of every GAN seed's filtered images, pixel space first."""
+    m = quality.get("memorisation")
+    if not m or not m["overall"]["pixel"]:
+        return {}
+    px, feat = m["overall"]["pixel"], m["overall"]["judge"]
+    return {"copy_rate": _round(px["copy_rate"]), "authenticity": _round(px["authenticity"]),
+            "heldout_authenticity": _round(px["heldout_authenticity"]), "judge_copy_rate": _round(feat["copy_rate"]),
+            "judge_authenticity": _round(feat["authenticity"]), "mostly_copies": list(m["mostly_copies"])}
 
 
 def answer(summary: dict) -> str:
@@ -134,9 +173,25 @@ def answer(summary: dict) -> str:
         text += (f" By the observed spread, this run would detect differences of about {size} points between "
                  f"{which} and real with 80% power (after Holm's correction).")
     text += f" GAN variance is {d['gan_variance']}."
+    text += synthetic_sentence(summary.get("quality", {}))
     if d["still_rising"]:
         text += (f" Warning: validation accuracy was still rising at the end of the budget for "
                  f"{', '.join(d['still_rising'])}; raise classifier.steps.")
+    return text
+
+
+def synthetic_sentence(q: dict) -> str:
+    """The answer's words on the synthetic data itself: CAS and the copy rate."""
+    text = ""
+    if q.get("cas") is not None:
+        text += (f" Trained on synthetic images alone, a classifier reaches {q['cas']:.4f} ± {q['cas_std']:.4f} on the "
+                 f"real test images ({q['cas_to_real']:.3f}x real's).")
+    if q.get("copy_rate") is not None:
+        text += (f" Copy rate {q['copy_rate']:.3f} in pixel space, {q['judge_copy_rate']:.3f} in judge features (share "
+                 f"of synthetic images closer to a training image than 95% of new real images come; a new real image "
+                 f"scores 0.05); authenticity {q['authenticity']:.3f} (new real images: {q['heldout_authenticity']:.3f}).")
+        if q["mostly_copies"]:
+            text += " Warning: the synthetic images are mostly near-copies of the real training images."
     return text
 
 

@@ -1,5 +1,7 @@
 """Generate until enough: draw from a class's generator until `target` distinct images pass the
-filter, or until `max_draws` images were drawn, and record what it took."""
+filter, or until `max_draws` images were drawn, and record what it took. "Distinct" means not a
+near-duplicate: an image within the class's near-duplicate radius (pixel space, calibrated on its
+real training images, see synthmix.evaluate.memorisation) of an image already kept is not kept."""
 from __future__ import annotations
 
 import math
@@ -10,6 +12,7 @@ import numpy as np
 
 import torch
 
+from synthmix.evaluate.memorisation import flat_pixels, greedy_distinct, near_duplicate_radius
 from synthmix.gan.sample import latent_stream
 from synthmix.judge import Judge
 from synthmix.params import FilterParams, GenerateParams
@@ -22,19 +25,21 @@ CHUNK = 256   # images drawn per judge call; part of what the draws are (see gan
 class Synthesis:
     kept: np.ndarray       # uint8 (k, H, W, C): distinct images that passed, in draw order, k <= target
     drawn: np.ndarray      # uint8 (n, H, W, C): every image drawn
-    stats: dict            # drawn, unique_drawn, kept, target, reached, acceptance, cut, mean_confidence
+    stats: dict            # drawn, unique_drawn, kept, target, reached, acceptance, cut, mean_confidence,
+                           # duplicate_radius
 
 
-def distinct(images: np.ndarray) -> np.ndarray:
-    """Indices of the first occurrence of each distinct image, in their original order."""
-    if len(images) == 0:
-        return np.zeros(0, np.int64)
-    _, first = np.unique(images.reshape(len(images), -1), axis=0, return_index=True)
-    return np.sort(first)
+def _add_distinct(kept: np.ndarray | None, passed: np.ndarray, radius: float) -> np.ndarray:
+    """kept followed by the images of `passed` that are no near-duplicate of a kept one or of an
+    earlier one of `passed` (uint8 (n, H, W, C) each)."""
+    taken = None if kept is None else flat_pixels(kept)
+    new = passed[greedy_distinct(flat_pixels(passed), radius, taken)]
+    return new if kept is None else np.concatenate([kept, new])
 
 
 def generate_until_enough(chunks: Iterator[np.ndarray], confidence: Callable[[np.ndarray], np.ndarray],
-                          rule: FilterParams, cut: float | None, target: int, max_draws: int) -> Synthesis:
+                          rule: FilterParams, cut: float | None, target: int, max_draws: int,
+                          radius: float = 0.0) -> Synthesis:
     """Draw chunks of images and keep what the filter rule passes until `target` distinct images are
     kept or `max_draws` were drawn.
 
@@ -53,25 +58,25 @@ def generate_until_enough(chunks: Iterator[np.ndarray], confidence: Callable[[np
         scores.append(confidence(chunk))
         n += len(chunk)
         if rule.mode != "top":
-            passed = chunk[keep_mask(rule, scores[-1], cut)]
-            pool = passed if kept is None else np.concatenate([kept, passed])
-            kept = pool[distinct(pool)]
+            kept = _add_distinct(kept, chunk[keep_mask(rule, scores[-1], cut)], radius)
     images, conf = np.concatenate(drawn), np.concatenate(scores)
     if rule.mode == "top":
-        passed = images[keep_mask(rule, conf, None)]
-        kept = passed[distinct(passed)]
+        kept = _add_distinct(None, images[keep_mask(rule, conf, None)], radius)
     kept = kept[:target]
-    stats = {"drawn": int(n), "unique_drawn": int(len(distinct(images))), "kept": int(len(kept)), "target": int(target), "reached": bool(len(kept) >= target),
+    stats = {"drawn": int(n), "unique_drawn": int(len(greedy_distinct(flat_pixels(images), radius))),
+             "kept": int(len(kept)), "target": int(target), "reached": bool(len(kept) >= target),
              "acceptance": float(len(kept) / n) if n else 0.0, "cut": cut,
-             "mean_confidence": float(conf.mean()) if n else 0.0}
+             "mean_confidence": float(conf.mean()) if n else 0.0, "duplicate_radius": float(radius)}
     return Synthesis(kept, images, stats)
 
 
-def synthesize_class(G: torch.nn.Module, judge: Judge, label: int, real_val: np.ndarray, rule: FilterParams,
-                     p: GenerateParams, seed: int, device: torch.device) -> Synthesis:
-    """One class: the filter's cut from the judge's view of the class's real validation images
-    (uint8 (n, H, W, C)), then generate until `p.per_class` distinct images pass or `p.max_draws`."""
+def synthesize_class(G: torch.nn.Module, judge: Judge, label: int, real_train: np.ndarray, real_val: np.ndarray,
+                     rule: FilterParams, p: GenerateParams, seed: int, device: torch.device) -> Synthesis:
+    """One class: the filter's cut from the judge's view of the class's real validation images and
+    the near-duplicate radius from its real training images (uint8 (n, H, W, C) each), then generate
+    until `p.per_class` distinct images pass or `p.max_draws`."""
     cut = class_cut(rule, judge.confidence(real_val, label, device))
+    radius = near_duplicate_radius(flat_pixels(real_train)) if len(real_train) >= 2 else 0.0
     chunks = latent_stream(G, seed, device, CHUNK)
     return generate_until_enough(chunks, lambda x: judge.confidence(x, label, device), rule, cut,
-                                 p.per_class, p.max_draws)
+                                 p.per_class, p.max_draws, radius)
