@@ -60,7 +60,7 @@ def test_near_duplicates_count_once():
     radius = near_duplicate_radius(flat_pixels(_class_images(rng, 50)))
     assert len(greedy_distinct(images, radius)) == 10
     assert greedy_distinct(images, radius).tolist() == list(range(0, 50, 5))      # the first of each, in order
-    assert len(greedy_distinct(images, 0.0)) <= 50                                   # radius 0: exact repeats only
+    assert len(greedy_distinct(np.concatenate([images, images]), 0.0)) == 50         # radius 0: exact repeats only
     assert len(greedy_distinct(images[1:5], radius, taken=images[:1])) == 0          # all near one already taken
     assert greedy_distinct(images[5:10], radius, taken=images[:1]).tolist() == [0]   # another image's group
     real = flat_pixels(_class_images(rng, 60))
@@ -70,6 +70,17 @@ def test_near_duplicates_count_once():
 def test_byte_identical_repeats_are_dropped_at_radius_zero():
     x = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.5]])
     assert greedy_distinct(x, 0.0).tolist() == [0, 2]
+    # rounding noise of a.a + b.b - 2a.b on real images does not make a repeat distinct
+    images = flat_pixels(np.random.default_rng(4).integers(0, 256, (50, 32, 32, 3), dtype=np.uint8))
+    assert greedy_distinct(np.concatenate([images, images]), 0.0).tolist() == list(range(50))
+
+
+def test_exact_copies_count_even_when_the_threshold_is_zero():
+    train = np.array([[0.0], [1.0], [2.0]])
+    heldout = np.array([[0.0], [1.0], [2.0], [5.0]])     # held-out images repeat training ones: threshold 0
+    out = audit_space(np.array([[1.0], [1.5]]), train, heldout)
+    assert out["copy_threshold"] == 0.0 and out["copy_rate"] == 0.5
+    assert audit_space(np.array([[1.0]]), train[:1], heldout)["authenticity"] is None   # one training image
 
 
 def test_kid_spread_is_not_zero_for_equal_size_sets():
@@ -96,3 +107,46 @@ def test_quality_sets_are_size_matched_and_the_reference_is_held_out():
     ref_rows = {r.tobytes() for r in reference["a"]}
     assert not ref_rows & {r.tobytes() for r in sets["real_heldout"]["a"]}
     assert ref_rows | {r.tobytes() for r in test_images[:40]} == {r.tobytes() for r in test_images[:40]}
+
+
+class _PixelJudge:
+    """A stand-in judge whose features are the flattened pixels."""
+    def embed(self, images, device):
+        return flat_pixels(images)
+
+
+def _prepared(rng, classes=("a", "b"), train=20, heldout=30):
+    images = {c: _class_images(rng, train + heldout) for c in classes}
+    val = np.concatenate([images[c][train:train + 10] for c in classes])
+    test = np.concatenate([images[c][train + 10:] for c in classes])
+    labels = lambda n: np.repeat(np.arange(len(classes)), n)  # noqa: E731
+    return Prepared({c: images[c][:train] for c in classes}, val, labels(10), test, labels(heldout - 10),
+                    {"classes": list(classes)})
+
+
+def test_memorisation_audit_flags_a_copying_gan_seed_and_finds_its_pairs():
+    from synthmix.evaluate.synthetic_quality import memorisation_audit
+
+    rng = np.random.default_rng(5)
+    data = _prepared(rng)
+    fresh = {c: _class_images(rng, 60) for c in "ab"}
+    copied = {c: data.train[c][[3, 7] * 20] for c in "ab"}        # GAN seed 1 repeats two training images
+    audit = memorisation_audit(_PixelJudge(), data, {"0": fresh, "1": copied}, "cpu")
+    assert audit["mostly_copies"] == ["GAN seed 1"]               # pooled, 40% of the images are copies: not flagged
+    assert audit["per_class"]["a"]["pixel_per_seed"]["1"]["copy_rate"] == 1.0
+    assert audit["per_class"]["a"]["pixel_per_seed"]["0"]["copy_rate"] < 0.15
+    assert audit["overall"]["pixel"]["copy_rate"] == pytest.approx(0.4, abs=0.05)
+    pairs = audit["closest_pairs"]["b"]
+    assert len(pairs) == 4 and all(p["gan_seed"] == 1 and p["distance"] == 0.0 for p in pairs)
+    for p in pairs:                                               # indices within the seed's own file
+        assert np.array_equal(copied["b"][p["synthetic"]], data.train["b"][p["train"]])
+
+
+def test_a_balance_mix_at_zero_percent_is_flagged_too():
+    from synthmix.report.summary import copies_warning
+    from synthmix.variants import Variant
+
+    assert Variant.parse("mix_0").uses_synthetic       # mode balance fills classes with synthetic images
+    warning = copies_warning({"memorisation": {"mostly_copies": ["GAN seed 2"], "mostly_copies_above": 0.5}})
+    assert warning.startswith("FLAGGED") and "GAN seed 2" in warning
+    assert copies_warning({"memorisation": {"mostly_copies": [], "mostly_copies_above": 0.5}}) is None

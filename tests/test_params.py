@@ -89,6 +89,15 @@ def test_cross_field_rules():
         parse_params(doc)
     with pytest.raises(ParamsError, match="data.mirror = 'ftp://x'"):
         parse_params(with_change("data", "mirror", "ftp://x"))
+    # GAN snapshots scored against the class's validation images need at least 2 of them
+    with pytest.raises(ParamsError, match=r"data.val_per_class = 1 with gan.select_against = 'validation'.*"
+                                          r"gan.select_against: train"):
+        parse_params(with_change("data", "val_per_class", 1))
+    doc = with_change("data", "val_per_class", 1)
+    doc["gan"]["select_against"] = "train"
+    assert parse_params(doc).gan.select_against == "train"
+    with pytest.raises(ParamsError, match="gan.select_against = 'test': must be one of 'validation', 'train'"):
+        parse_params(with_change("gan", "select_against", "test"))
 
 
 def test_integer_class_names_become_strings_and_variants_follow_ratios():

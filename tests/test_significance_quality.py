@@ -159,8 +159,9 @@ def test_html_report_has_every_section_and_embeds_its_images():
     audit = {"copy_rate": 0.8, "copy_threshold": 2.0, "authenticity": 0.1, "heldout_authenticity": 0.6,
              "median_distance_ratio": 0.3, "synthetic": 50, "heldout": 20}
     memorisation = {"spaces": {"pixel": "pixels", "judge": "judge"}, "copy_percentile": 5, "mostly_copies_above": 0.5,
-                    "mostly_copies": ["pixel"], "overall": {s: {"copy_rate": 0.8, "authenticity": 0.1,
-                                                                 "heldout_authenticity": 0.6, "synthetic": 100}
+                    "mostly_copies": ["every GAN seed"], "overall": {s: {"copy_rate": 0.8, "authenticity": 0.1,
+                                                                 "heldout_authenticity": 0.6,
+                                                                 "median_distance_ratio": 0.3, "synthetic": 100}
                                                              for s in ("pixel", "judge")},
                     "per_class": {c: {"pixel": audit, "judge": audit} for c in "ab"},
                     "closest_pairs": {c: [{"synthetic": 0, "train": 1, "distance": 1.0, "gan_seed": 0}] for c in "ab"}}
@@ -186,7 +187,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
     # mostly copies: every variant trained on synthetic images is flagged, the others are not
     assert all(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("synthetic", "mix_50"))
     assert not any(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("real", "augmented"))
-    assert summary["quality"]["copy_rate"] == 0.8 and summary["quality"]["mostly_copies"] == ["pixel"]
+    assert summary["quality"]["copy_rate"] == 0.8 and summary["quality"]["mostly_copies"] == ["every GAN seed"]
     assert "mostly near-copies" in summary_answer(summary) and "closest pairs a" in html
     for key in SECTIONS:
         assert f'<section id="{key}">' in html

@@ -28,7 +28,7 @@ from synthmix.core.seeds import seed_for
 from synthmix.data.store import Prepared
 from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.frechet import frechet_distance
-from synthmix.evaluate.memorisation import MOSTLY_COPIES, audit_space, closest_pairs, flat_pixels
+from synthmix.evaluate.memorisation import COPY_PERCENTILE, MOSTLY_COPIES, audit_space, closest_pairs, flat_pixels
 from synthmix.evaluate.quality import inception_score, kid_subsets, sample_quality
 from synthmix.judge import Judge
 from synthmix.params import QualityParams
@@ -108,14 +108,32 @@ def inception_quality(data: Prepared, raw: dict[str, np.ndarray], filtered: dict
 
 
 def _pooled_audit(rows: list[dict]) -> dict | None:
-    """Image-weighted means of per-class audit rows (one feature space); None without any image."""
-    weights = np.array([r["synthetic"] for r in rows], np.float64)
-    if not weights.sum():
+    """Per-class audit rows (one feature space) pooled: copy rate, authenticity and distance ratio
+    weighted by each class's synthetic images, the held-out images' authenticity by its held-out
+    images; None without any synthetic image."""
+    rows = [r for r in rows if r and r["synthetic"]]
+    if not rows:
         return None
-    mean = lambda key: float(np.average([r[key] for r in rows], weights=weights))  # noqa: E731
+
+    def mean(key: str, weight: str = "synthetic") -> float | None:
+        known = [r for r in rows if r[key] is not None]
+        return float(np.average([r[key] for r in known], weights=[r[weight] for r in known])) if known else None
     return {"copy_rate": mean("copy_rate"), "authenticity": mean("authenticity"),
-            "heldout_authenticity": float(np.mean([r["heldout_authenticity"] for r in rows])),
-            "synthetic": int(weights.sum())}
+            "heldout_authenticity": mean("heldout_authenticity", "heldout"),
+            "median_distance_ratio": mean("median_distance_ratio"), "synthetic": int(sum(r["synthetic"] for r in rows))}
+
+
+def mostly_copies(per_class: dict, seeds: list[str], overall: dict) -> list[str]:
+    """What is mostly copies, in pixel space: 'every GAN seed' pooled, and each GAN seed on its own
+    (replicate s trains on one seed's images, so one copying seed spoils a share of the replicates).
+    Pixel space only: the judge's space is where the filter chose images near the training images'
+    clusters, so a high judge-space copy rate may be the filter's doing, not the GAN copying."""
+    out = ["every GAN seed"] if overall["pixel"] and overall["pixel"]["copy_rate"] > MOSTLY_COPIES else []
+    for g in seeds:
+        pooled = _pooled_audit([row["pixel_per_seed"][g] for row in per_class.values()])
+        if pooled and pooled["copy_rate"] > MOSTLY_COPIES:
+            out.append(f"GAN seed {g}")
+    return out
 
 
 def memorisation_audit(judge: Judge, data: Prepared, filtered: dict[str, dict[str, np.ndarray]],
@@ -123,7 +141,8 @@ def memorisation_audit(judge: Judge, data: Prepared, filtered: dict[str, dict[st
     """filtered: {GAN seed: {class: uint8 (n, H, W, C) kept images}}: what the classifiers train on.
     Per class (every GAN seed pooled, and per seed) and overall: copy rate and authenticity against
     the class's training images, on the scale of its validation and test images, in pixel and
-    judge-feature space; the closest synthetic/training pairs (pixel space) for the report."""
+    judge-feature space; what is mostly copies (`mostly_copies`); the closest synthetic/training
+    pairs (pixel space) for the report."""
     spaces = {"pixel": lambda x: flat_pixels(x), "judge": lambda x: judge.embed(x, device)}
     per_class, pairs = {}, {}
     for i, c in enumerate(data.class_names):
@@ -142,8 +161,7 @@ def memorisation_audit(judge: Judge, data: Prepared, filtered: dict[str, dict[st
                          "synthetic": int(p["synthetic"] - np.flatnonzero(seed_of == seed_of[p["synthetic"]])[0])}
                     for p in (closest_pairs(flat_pixels(every), flat_pixels(data.train[c]), PAIRS_PER_CLASS)
                               if len(every) else [])]
-    overall = {space: _pooled_audit([r[space] for r in per_class.values() if r[space]]) for space in spaces}
-    flagged = [space for space, o in overall.items() if o and o["copy_rate"] > MOSTLY_COPIES]
-    return {"spaces": {"pixel": PIXEL_SPACE, "judge": JUDGE_SPACE}, "copy_percentile": 5,
-            "mostly_copies_above": MOSTLY_COPIES, "mostly_copies": flagged, "overall": overall,
-            "per_class": per_class, "closest_pairs": pairs}
+    overall = {space: _pooled_audit([r[space] for r in per_class.values()]) for space in spaces}
+    return {"spaces": {"pixel": PIXEL_SPACE, "judge": JUDGE_SPACE}, "copy_percentile": COPY_PERCENTILE,
+            "mostly_copies_above": MOSTLY_COPIES, "mostly_copies": mostly_copies(per_class, list(filtered), overall),
+            "overall": overall, "per_class": per_class, "closest_pairs": pairs}

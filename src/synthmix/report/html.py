@@ -70,24 +70,28 @@ def _memorisation(quality: dict, classes: list[str], pairs: dict[str, bytes | No
     if not m:
         return "<p>No memorisation audit in quality.json.</p>"
     cell = lambda a: ("–",) * 3 if not a else (  # noqa: E731
-        f"{a['copy_rate']:.3f}", f"{a['authenticity']:.3f} ({a['heldout_authenticity']:.3f})",
+        f"{a['copy_rate']:.3f}", f"{_num(a['authenticity'], '.3f')} ({_num(a['heldout_authenticity'], '.3f')})",
         f"{a['median_distance_ratio']:.2f}")
     rows = [[escape(c)] + [x for space in ("pixel", "judge") for x in cell(m["per_class"][c][space])]
             + [str((m["per_class"][c]["pixel"] or {}).get("synthetic", 0))] for c in classes]
     o = m["overall"]
     if o["pixel"] and o["judge"]:
         rows.append(["<b>all</b>"] + [x for space in ("pixel", "judge") for x in (
-            f"{o[space]['copy_rate']:.3f}", f"{o[space]['authenticity']:.3f} ({o[space]['heldout_authenticity']:.3f})",
-            "")] + [str(o["pixel"]["synthetic"])])
-    flag = (f'<p class="warn">The synthetic images are mostly near-copies of the real training images '
-            f"({escape(', '.join(m['mostly_copies']))} space): every variant trained on them is flagged.</p>"
+            f"{o[space]['copy_rate']:.3f}",
+            f"{_num(o[space]['authenticity'], '.3f')} ({_num(o[space]['heldout_authenticity'], '.3f')})",
+            f"{_num(o[space]['median_distance_ratio'], '.2f')}")] + [str(o["pixel"]["synthetic"])])
+    flag = (f'<p class="warn">The synthetic images are mostly near-copies of the real training images in pixel '
+            f"space ({escape(', '.join(m['mostly_copies']))}): every variant trained on them is flagged.</p>"
             if m["mostly_copies"] else "")
     figures = "".join(f'<figure class="cls">{img(png, f"closest pairs {c}")}<figcaption>class {escape(c)}: '
                       + ", ".join(f"{p['distance'] / max(m['per_class'][c]['pixel']['copy_threshold'], 1e-12):.2f}"
                                   for p in m["closest_pairs"][c]) + "</figcaption></figure>"
                       for c, png in pairs.items() if png)
     return (f"<p>Every GAN seed's filtered images (what the classifiers train on) against the class's real "
-            f"training images, on the scale of its held-out real images (validation and test, which no GAN saw). "
+            f"training images, on the scale of its held-out real images (validation and test, which no GAN trained "
+            f"on). A variant is flagged when the pixel-space copy rate, over every GAN seed or of one seed, is above "
+            f"{m['mostly_copies_above']:g} (the judge's space is shown, not used for the flag: there the filter "
+            f"chose images near the training images' clusters). "
             f"<i>Copy rate</i>: share of synthetic images nearer to a training image than the "
             f"{m['copy_percentile']}th percentile of the held-out images' nearest-training distances (a new real "
             f"image: about 0.05; copies: 1). <i>Authenticity</i> (Alaa et al. 2022): share of synthetic images "

@@ -13,6 +13,10 @@ def _unique(summary: dict, v: str) -> str:
     return "-" if u is None else f"{u['total']} (≥ {u['min_per_class']}/class)"
 
 
+def _f3(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def _ci(vs: dict | None) -> str:
     return "-" if not vs or vs["ci_low"] is None else f"[{points(vs['ci_low'])}, {points(vs['ci_high'])}]"
 
@@ -66,15 +70,21 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
     q = summary["quality"]
     lines += ["", "## Is the synthetic data any good, and new?", ""]
     if q.get("cas") is not None:
-        lines.append(f"Train on synthetic, test on real (the `synthetic` variant): {q['cas']:.4f} ± {q['cas_std']:.4f}, "
-                     f"{q['cas_to_real']:.3f}x real's accuracy.")
+        ratio = "" if q["cas_to_real"] is None else f", {q['cas_to_real']:.3f}x real's accuracy"
+        lines.append(f"Train on synthetic, test on real (the `synthetic` variant): {q['cas']:.4f} ± {q['cas_std']:.4f}"
+                     f"{ratio}.")
     if q.get("copy_rate") is not None:
         lines.append(f"Memorisation audit (every GAN seed's filtered images against the real training images, on the "
                      f"scale of held-out real images): copy rate {q['copy_rate']:.3f} in pixels, {q['judge_copy_rate']:.3f} "
-                     f"in judge features (a new real image: about 0.05); authenticity {q['authenticity']:.3f} in pixels "
-                     f"(held-out real images: {q['heldout_authenticity']:.3f})"
-                     + ("; **mostly near-copies: every variant trained on them is flagged**." if q["mostly_copies"]
-                        else "."))
+                     f"in judge features (a new real image: about 0.05); authenticity {_f3(q['authenticity'])} in pixels "
+                     f"(held-out real images: {_f3(q['heldout_authenticity'])})"
+                     + (f"; **mostly near-copies ({', '.join(q['mostly_copies'])}): every variant trained on them "
+                        "is flagged**." if q["mostly_copies"] else "."))
+    if "inception_fid" in q:
+        n_syn, n_real = q["inception_images"]
+        lines.append(f"Standard Inception-v3 features (images upsampled to 299x299): FID {q['inception_fid']:.2f}, KID "
+                     f"{q['inception_kid']:.4f} ± {q['inception_kid_std']:.4f}, {n_syn} filtered vs {n_real} real "
+                     "reference images; the real held-out row: see quality.json.")
     lines += ["", f"Judge feature space (it chose the filtered images), GAN seed {quality.get('gan_seed', '-')}, "
               f"size-matched against {quality['reference']}:", ""]
     if "judge_fid" in q:
@@ -82,15 +92,10 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
                      f"{q['judge_precision']:.3f}, recall {q['judge_recall']:.3f}, density {q['judge_density']:.3f}, "
                      f"coverage {q['judge_coverage']:.3f}.")
     if q["judge_inception_score"] is not None:
-        lines.append(f"Judge inception score {q['judge_inception_score']:.3f} (real reference images: "
-                     f"{quality['inception_score']['real_reference']:.3f}; at most the number of classes).")
+        lines.append(f"Judge inception score {q['judge_inception_score']:.3f} (the size-matched real held-out images: "
+                     f"{quality['inception_score']['real_heldout']:.3f}; at most the number of classes).")
     if q["detectability"] is not None:
         lines.append(f"Real-vs-synthetic detector accuracy {q['detectability']:.3f} (0.5 = indistinguishable).")
-    if "inception_fid" in q:
-        n_syn, n_real = q["inception_images"]
-        lines.append(f"Standard Inception-v3 features (images upsampled to 299x299): FID {q['inception_fid']:.2f}, KID "
-                     f"{q['inception_kid']:.4f} ± {q['inception_kid_std']:.4f}, {n_syn} filtered vs {n_real} real "
-                     "reference images; the real held-out row: see quality.json.")
     ece = ("" if judge["test_ece_before"] is None else
            f", test ECE {judge['test_ece_before']:.4f} -> {judge['test_ece_after']:.4f}")
     lines += ["", f"## Filter: kept per class (judge calibrated, T = {judge['temperature']:.3f}{ece})", "",

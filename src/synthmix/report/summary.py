@@ -76,19 +76,16 @@ def design(results: dict[str, dict], gan_seeds: list[int]) -> dict:
             "still_rising": [v for v, b in budgets.items() if b["still_rising"]]}
 
 
-def uses_synthetic(variant: str) -> bool:
-    return (Variant.parse(variant).percent_synthetic or 0) > 0
-
-
 def copies_warning(quality: dict) -> str | None:
-    """The flag a variant trained on synthetic images carries when those images are mostly
-    near-copies of the real training images (the memorisation audit), or None."""
+    """The flag a variant trained on synthetic images carries when those images (every GAN seed's,
+    or one seed's) are mostly near-copies of the real training images in pixel space (the
+    memorisation audit), or None."""
     m = quality.get("memorisation") or {}
     if not m.get("mostly_copies"):
         return None
-    rates = ", ".join(f"{m['overall'][s]['copy_rate']:.2f} in {s} space" for s in m["mostly_copies"])
-    return (f"FLAGGED: its synthetic images are mostly near-copies of the real training images (copy rate {rates}; "
-            f"above {m['mostly_copies_above']:g}): a gain would come from repeating real images, not from new ones")
+    return (f"FLAGGED: its synthetic images are mostly near-copies of the real training images "
+            f"({', '.join(m['mostly_copies'])}: pixel-space copy rate above {m['mostly_copies_above']:g}); a gain "
+            "would come from repeating real images, not from new ones")
 
 
 def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float) -> dict:
@@ -102,7 +99,7 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
         words = verdict(r.get("vs_real"), alpha)
         variants[v] = {k: round(r[k], 6) for k in KEYS} | {k: _round(vs.get(k)) for k in COMPARISON_KEYS} | {
             "significant": vs.get("significant"), "unit": vs.get("unit"), "units": vs.get("n"),
-            "verdict": f"{flag}; {words}" if flag and uses_synthetic(v) else words,
+            "verdict": f"{flag}; {words}" if flag and Variant.parse(v).uses_synthetic else words,
             "failure_level": r["failure_level"], "unique_synthetic": unique_synthetic(r.get("synthetic_counts"))}
     better = [v for v, r in results.items() if (r.get("vs_real") or {}).get("significant") and r["vs_real"]["diff"] > 0]
     best = max(better, key=lambda v: (results[v]["accuracy"], v)) if better else None
@@ -180,18 +177,24 @@ def answer(summary: dict) -> str:
     return text
 
 
+def _text(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 def synthetic_sentence(q: dict) -> str:
     """The answer's words on the synthetic data itself: CAS and the copy rate."""
     text = ""
     if q.get("cas") is not None:
+        ratio = "" if q["cas_to_real"] is None else f" ({q['cas_to_real']:.3f}x real's)"
         text += (f" Trained on synthetic images alone, a classifier reaches {q['cas']:.4f} ± {q['cas_std']:.4f} on the "
-                 f"real test images ({q['cas_to_real']:.3f}x real's).")
+                 f"real test images{ratio}.")
     if q.get("copy_rate") is not None:
         text += (f" Copy rate {q['copy_rate']:.3f} in pixel space, {q['judge_copy_rate']:.3f} in judge features (share "
                  f"of synthetic images closer to a training image than 95% of new real images come; a new real image "
-                 f"scores 0.05); authenticity {q['authenticity']:.3f} (new real images: {q['heldout_authenticity']:.3f}).")
+                 f"scores 0.05); authenticity {_text(q['authenticity'])} (new real images: {_text(q['heldout_authenticity'])}).")
         if q["mostly_copies"]:
-            text += " Warning: the synthetic images are mostly near-copies of the real training images."
+            text += (" Warning: the synthetic images are mostly near-copies of the real training images ("
+                     + ", ".join(q["mostly_copies"]) + "): every variant trained on them is flagged.")
     return text
 
 

@@ -46,7 +46,10 @@ def generate_until_enough(chunks: Iterator[np.ndarray], confidence: Callable[[np
     chunks: endless uint8 (CHUNK, H, W, C) batches of one class's generator; confidence(images):
     the judge's probability of the class, float (N,). In top mode the number of draws is fixed in
     advance, ceil(target / fraction) capped at max_draws, and the most convincing share of them is
-    kept. A byte-identical repeat of a kept image is not kept twice.
+    kept (near-duplicates are dropped after that choice, so top mode may keep fewer than `target`).
+    An image within `radius` (pixel space) of a kept image is not kept (0: exact repeats only).
+    `unique_drawn` counts the draws that are no near-duplicate of an earlier draw; greedy counts of a
+    subset and of the whole need not be ordered, so `kept` may exceed it.
     """
     if rule.mode == "top":
         max_draws = min(max_draws, math.ceil(target / rule.fraction - 1e-9))
