@@ -108,3 +108,15 @@ def test_prepare_keeps_colour_and_resizes():
                   DataParams(name="folder", classes=["v", "u"], per_class=10, val_per_class=5, image_size=32))
     assert out.train["v"].shape == (10, 32, 32, 3) and out.meta["image_shape"] == [32, 32, 3]
     assert set(out.test_labels.tolist()) == {0, 1}
+
+
+def test_sources_are_written_without_machine_paths(tmp_path):
+    from synthmix.data.sources import installed_package_dir, load_source, portable_source
+
+    root = tmp_path / "downloads"
+    assert portable_source(root / "mnist" / "x.gz", root) == "data.root/mnist/x.gz"
+    assert portable_source(root, root) == "data.root"
+    assert portable_source(tmp_path / "elsewhere" / "file.csv", root) == "file.csv"
+    digits = installed_package_dir("sklearn") / "datasets" / "data" / "digits.csv.gz"
+    assert portable_source(digits, root) == "sklearn/datasets/data/digits.csv.gz"
+    assert load_source("digits", root.resolve()).source == "sklearn/datasets/data/digits.csv.gz"

