@@ -2,6 +2,7 @@
 real images; save the chosen generator snapshot (scored by Fréchet distance in the judge's feature
 space against the class's validation images, gan.select_against), the discriminator and samples."""
 import argparse
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from synthmix.core import runtime
 from synthmix.core.images import save_grid
 from synthmix.core.io import load_json, load_npy, sha256_array, sha256_file
 from synthmix.core.resume import Resume, source_hash
-from synthmix.core.stage import open_run_log, run
+from synthmix.core.stage import attach_values, open_run_log, run
 from synthmix.gan.sample import sample, save_gan
 from synthmix.gan.train import GanRun, train_gan
 from synthmix.judge import fid_scorer, load_judge
@@ -32,15 +33,20 @@ def class_validation(prepared: Path, class_name: str) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--class-name", required=True)
+    # --class and --seed come from dvc.yaml's ${item}, which DVC shell-quotes: any class name a
+    # folder can have arrives whole (attach_values: even one that starts with '-')
+    ap.add_argument("--class", dest="class_name", required=True, help="class name (one of data.classes)")
     ap.add_argument("--seed", type=int, required=True, help="GAN seed (one of gan.seeds)")
-    ap.add_argument("--images", type=Path, required=True, help="this class's prepared training images (.npy)")
-    ap.add_argument("--val", type=Path, required=True, help="prepared data directory: its meta.json and validation "
-                    "split (the class's validation images score the snapshots)")
+    ap.add_argument("--prepared", type=Path, required=True, help="prepared data directory: train/<class>.npy, "
+                    "meta.json and the validation split (the class's validation images score the snapshots)")
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint (features for scoring and warm-up)")
-    ap.add_argument("--model", type=Path, required=True, help="GAN checkpoint to write")
-    ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (loss curves in dvclive's layout, samples.png)")
-    args = ap.parse_args()
+    ap.add_argument("--models", type=Path, required=True, help="directory of GAN checkpoints, <seed>/<class>.pt")
+    ap.add_argument("--metrics", type=Path, required=True, help="directory of run logs, <seed>/<class>/ (loss "
+                    "curves in dvclive's layout, samples.png)")
+    args = ap.parse_args(attach_values(sys.argv[1:], ["--class"]))
+    args.images = args.prepared / "train" / f"{args.class_name}.npy"
+    args.model = args.models / str(args.seed) / f"{args.class_name}.pt"
+    args.metrics = args.metrics / str(args.seed) / args.class_name
     params = load_params()
     device = runtime.setup(params.runtime)
     images = load_npy(args.images)
@@ -49,7 +55,7 @@ def main() -> None:
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input
     # or code never resumes stale state.
-    reference = images if p.select_against == "train" else class_validation(args.val, args.class_name)
+    reference = images if p.select_against == "train" else class_validation(args.prepared, args.class_name)
     resume = Resume.for_item("train_gan", f"{args.class_name}-{args.seed}", p.checkpoint_every,
                              images=sha256_file(args.images), judge=sha256_file(args.judge), gan=asdict(p), seed=seed,
                              reference=sha256_array(reference),

@@ -122,12 +122,15 @@ def write_fer2013(path: Path, n: int = 21, seed: int = 0) -> np.ndarray:
     return pixels.reshape(n, 48, 48).astype(np.uint8)
 
 
-def write_folder(root: Path, classes: int = 3, per_class: int = 40, size: int = 32, seed: int = 0) -> Path:
-    """An ImageFolder tree of colour PNGs: class k is a bright blob in channel k on a dark background."""
+def write_folder(root: Path, classes: int = 3, per_class: int = 40, size: int = 32, seed: int = 0,
+                 names: list[str] | None = None) -> Path:
+    """An ImageFolder tree of colour PNGs: class k (folder names[k], default class_a, class_b...) is a
+    bright blob in channel k on a dark background."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:size, :size]
+    names = names or [f"class_{'abc'[c] if c < 3 else c}" for c in range(classes)]
     for c in range(classes):
-        d = root / f"class_{'abc'[c] if c < 3 else c}"
+        d = root / names[c]
         d.mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             cy, cx = rng.uniform(size * 0.3, size * 0.7, 2)

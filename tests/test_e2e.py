@@ -51,7 +51,7 @@ def dvc(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def repro(repo: Path, *args: str) -> set[str]:
     """Run `dvc repro` and return the names of the stages that actually ran."""
     out = dvc(repo, "repro", *args)
-    return set(re.findall(r"Running stage '([^']+)'", out.stdout))
+    return set(re.findall(r"^Running stage '(.+)':$", out.stdout, re.MULTILINE))
 
 
 def set_params(repo: Path, changes: dict) -> None:

@@ -47,6 +47,12 @@ def test_shipped_params_are_valid_and_complete():
     ("augment", "flip", "yes", ["augment.flip", "'yes'", "a bool"]),
     ("data", "classes", ["0"], ["data.classes", "at least 2"]),
     ("data", "classes", ["0", "a/b"], ["data.classes[1]", "'a/b'"]),
+    ("data", "classes", ["0", "x@y"], ["data.classes[1]", "'x@y'", "'@'"]),
+    ("data", "classes", [".hidden", "1"], ["data.classes[0]", "starts with '.'"]),
+    ("data", "classes", ["0", "two\nlines"], ["data.classes[1]", "control character"]),
+    ("data", "classes", ["0", "trailing "], ["data.classes[1]", "space"]),
+    ("data", "classes", ["0", ""], ["data.classes[1]", "empty"]),
+    ("data", "classes", ["a", "a"], ["data.classes", "repeated"]),
 ])
 def test_bad_values_name_key_value_and_what_is_allowed(section, key, value, words):
     with pytest.raises(ParamsError) as e:
@@ -156,4 +162,20 @@ def test_gan_stages_take_their_seed_from_the_matrix_not_from_params():
     # declaring gan.seeds would re-run every GAN when one seed is added
     spec = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["train_gan"]
     assert "gan.seeds" not in spec["params"] and "gan" not in spec["params"]
-    assert "--seed ${item.seed}" in spec["cmd"] and spec["matrix"]["seed"] == "${gan.seeds}"
+    # ${item}: "--class <name> --seed <seed>", shell-quoted by DVC
+    assert "train_gan.py ${item} " in spec["cmd"] and spec["matrix"]["seed"] == "${gan.seeds}"
+
+
+@pytest.mark.parametrize("name", ["golden retriever", "it's", 'say "hi"', "a&b", "-lead", "x,y", "café", "(paren)",
+                                  "a|b", "50% $HOME"])
+def test_class_names_as_folders_have_them_are_accepted(name):
+    from synthmix.params import class_name_problem
+
+    assert class_name_problem(name) is None
+
+
+def test_a_class_value_starting_with_a_dash_reaches_the_stage_whole():
+    from synthmix.core.stage import attach_values
+
+    argv = ["--class", "-lead", "--seed", "0", "--models", "m"]
+    assert attach_values(argv, ["--class"]) == ["--class=-lead", "--seed", "0", "--models", "m"]

@@ -400,13 +400,34 @@ def _build_section(cls: type, raw: Any, section: str):
     return cls(**values)
 
 
+def class_name_problem(name: str) -> str | None:
+    """Why a class name cannot be used, or None. A name is a file name (data/prepared/train/<name>.npy)
+    and part of a stage name (train_gan@<name>-<seed>); DVC passes it to the stage's command
+    shell-quoted, so spaces, quotes, '&', commas, a leading '-' and any letter work. What cannot be
+    made safe: '/' and '\\' (path separators), '@' (DVC's stage-name separator), a leading '.'
+    (hidden files, '..'), control characters, and surrounding spaces (Git's ignore patterns drop
+    trailing ones)."""
+    if not name:
+        return "a class name must not be empty"
+    bad = [c for c in "/\\@" if c in name]
+    if bad:
+        return (f"it contains {' and '.join(map(repr, bad))}: a class name is a file name and part of a DVC stage "
+                "name, where '/' and '\\' separate folders and '@' separates a stage from its item")
+    if name.startswith("."):
+        return "it starts with '.': a class name is a file name, and those are hidden files (or '..')"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "it contains a control character (a newline, a tab...), which file names and commands cannot carry safely"
+    if name != name.strip():
+        return "it starts or ends with a space, which Git's ignore files (where DVC lists outputs) drop"
+    return None
+
+
 def _check_combination(p: Params) -> None:
     """Rules that involve more than one key."""
     for i, name in enumerate(p.data.classes):
-        if not name or "/" in name or "\\" in name or name.startswith(".") or "@" in name:
-            raise ParamsError(f"params: data.classes[{i}] = {name!r}: a class name becomes a file and "
-                              "stage name, so it must be non-empty, not start with '.', and contain no "
-                              "'/', '\\' or '@'")
+        problem = class_name_problem(name)
+        if problem:
+            raise ParamsError(f"params: data.classes[{i}] = {name!r}: {problem}")
     if len(p.data.classes) < 2:
         raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
     for i, ratio in enumerate(p.mix.ratios):

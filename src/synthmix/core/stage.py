@@ -86,6 +86,20 @@ def output_dir(dir: str | Path) -> Path:
     return Path(dir)
 
 
+def attach_values(argv: list[str], options: list[str]) -> list[str]:
+    """argv with each of `options` joined to the value after it ("--class", "-x" -> "--class=-x"), so
+    that argparse takes a value starting with '-' (a class named "-x") as the value, not an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in options and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def open_run_log(dir: str | Path) -> RunLog:
     """Training curves and a summary under `dir` (dvclive's layout), removed if the stage fails."""
     return RunLog(output_dir(dir))

@@ -104,6 +104,11 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
     first = next(iter(filtering["per_seed"].values()))
     for name, c in first.items():
         cut = "-" if c["cut"] is None else f"{c['cut']:.4f}"
-        lines.append(f"| {name} | " + " | ".join(f"{per[name]['kept']} / {per[name]['drawn']}"
+        lines.append(f"| {md_cell(name)} | " + " | ".join(f"{per[name]['kept']} / {per[name]['drawn']}"
                                                  for per in filtering["per_seed"].values()) + f" | {cut} |")
     return "\n".join(lines) + "\n"
+
+
+def md_cell(text: str) -> str:
+    """A class name (any text a folder name can hold) as one Markdown table cell: a `|` would end it."""
+    return text.replace("|", "\\|")

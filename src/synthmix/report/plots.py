@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synthmix.evaluate.tables import csv_text
+
 
 def read_curve(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(step, value) columns of a run-log curve file (`step\\t<name>` with a header)."""
@@ -15,7 +17,7 @@ def read_curve(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tsv(header: list[str], rows: list[list]) -> str:
-    return "\t".join(header) + "\n" + "".join("\t".join(str(c) for c in row) + "\n" for row in rows)
+    return csv_text(header, rows, delimiter="\t")
 
 
 def validation_accuracy(curves: dict[str, list[Path]]) -> str:
