@@ -19,7 +19,7 @@ def main() -> None:
     raw = load_source(params.data.name, params.data.root, params.data.mirror)
     write_raw(args.out, raw.images, raw.labels, {
         "name": params.data.name, "classes": raw.class_names, "source": raw.source,
-        "checksums": raw.checksums, "shape": list(raw.images.shape), "notes": raw.notes})
+        "checksums": raw.checksums, "shape": list(raw.images.shape), "notes": raw.notes}, groups=raw.groups)
     print(f"download: {len(raw.images)} images {raw.images.shape[1:]} in {len(raw.class_names)} classes "
           f"from {raw.source}")
 

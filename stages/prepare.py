@@ -4,7 +4,7 @@ from pathlib import Path
 
 from synthmix.core.stage import run
 from synthmix.data.prepare import prepare
-from synthmix.data.store import read_raw, write_prepared
+from synthmix.data.store import read_groups, read_raw, write_prepared
 from synthmix.params import load_params
 
 
@@ -15,7 +15,7 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     images, labels, meta = read_raw(args.raw)
-    prepared = prepare(images, labels, meta, params.data)
+    prepared = prepare(images, labels, meta, params.data, groups=read_groups(args.raw, len(labels)))
     write_prepared(args.out, prepared)
     c = prepared.meta["counts"]
     print(f"prepare: {sum(c['train'].values())} train, {c['val']} val, {c['test']} test images, "

@@ -85,8 +85,10 @@ def _csv(rows: list[list]) -> bytes:
 HEADER = ["Filename", "Width", "Height", "Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2", "ClassId"]
 
 
-def write_gtsrb(dir: Path, classes: int = 3, per_class: int = 4, n_test: int = 6, seed: int = 0) -> None:
-    """The three GTSRB zips: training folders with GT-<class>.csv, test images, test ground truth."""
+def write_gtsrb(dir: Path, classes: int = 3, per_class: int = 4, n_test: int = 6, seed: int = 0,
+                frames: int = 2) -> None:
+    """The three GTSRB zips: training folders with GT-<class>.csv (images named <track>_<frame>.ppm,
+    `frames` per track), test images, test ground truth."""
     rng = np.random.default_rng(seed)
     dir.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dir / "GTSRB-Training_fixed.zip", "w") as z:
@@ -94,7 +96,7 @@ def write_gtsrb(dir: Path, classes: int = 3, per_class: int = 4, n_test: int = 6
             rows = [HEADER]
             for i in range(per_class):
                 w, h = 30 + i, 32 + 2 * i
-                name = f"{i:05d}_{0:05d}.ppm"
+                name = f"{i // frames:05d}_{i % frames:05d}.ppm"
                 z.writestr(f"GTSRB/Training/{c:05d}/{name}", _ppm(rng, w, h, c))
                 rows.append([name, w, h, 2, 3, w - 3, h - 2, c])
             z.writestr(f"GTSRB/Training/{c:05d}/GT-{c:05d}.csv", _csv(rows))

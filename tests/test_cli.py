@@ -9,12 +9,13 @@ import pytest
 from synthmix.cli import main, run_parallel
 
 
-def test_gpus_round_robin_and_cpu_share(tmp_path, monkeypatch):
+def test_gpus_round_robin_and_no_thread_share(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # not a DVC repository: every job fails fast, which is reported
     jobs = run_parallel(["s@a", "s@b", "s@c"], jobs=2, gpus=["0", "1"], log_dir=tmp_path / "logs")
     assert [jobs[t].env["CUDA_VISIBLE_DEVICES"] for t in ("s@a", "s@b", "s@c")] == ["0", "1", "0"]
-    share = str(max(1, (os.cpu_count() or 1) // 2))
-    assert all(j.env["SYNTHMIX_CPU_SHARE"] == share for j in jobs.values())
+    # the thread count is runtime.threads, as under `dvc repro`: --jobs does not change a stage's bytes
+    assert all({k: v for k, v in j.env.items() if k != "CUDA_VISIBLE_DEVICES"} == dict(os.environ)
+               for j in jobs.values())
     assert all(j.returncode != 0 and j.attempts == 1 for j in jobs.values())
     assert (tmp_path / "logs" / "s_a.log").read_text()
 
@@ -24,6 +25,15 @@ def test_unknown_class_is_refused_before_any_work(tmp_path, monkeypatch, capsys)
     (tmp_path / "params.yaml").write_text("data:\n  classes: ['0', '1']\n")
     assert main(["train-gans", "--classes", "7"]) == 2
     assert "classes ['7'] are not in data.classes" in capsys.readouterr().err
+
+
+def test_jobs_on_cpu_need_a_pinned_thread_count(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    (tmp_path / "params.yaml").write_text("data:\n  classes: ['0', '1']\nruntime:\n  threads: 0\n")
+    assert main(["train-gans", "-j", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "runtime.threads" in err and "--jobs 2" in err and "dvc" not in err.split("error:")[0]
 
 
 def synthmix(cwd, *args):

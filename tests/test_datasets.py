@@ -145,6 +145,33 @@ def test_gtsrb_zips_with_csv_annotations(tmp_path, monkeypatch):
     assert means.argmax(axis=1).tolist() == [0, 1, 2]
 
 
+def test_gtsrb_splits_by_physical_track(tmp_path, monkeypatch):
+    """Frames of one sign (a track) never land in two splits; the official test images only in test."""
+    from synthmix.data.prepare import split_indices
+
+    served = tmp_path / "served"
+    fakes.write_gtsrb(served, classes=2, per_class=60, n_test=20, frames=5)      # 12 tracks of 5 per class
+    use_md5s_of(monkeypatch, "gtsrb", served)
+    with fakes.serve(served) as url:
+        raw = load_source("gtsrb", tmp_path / "root", mirror=url)
+    official_test = raw.groups == -1
+    assert official_test.sum() == 20 and len(np.unique(raw.groups[~official_test])) == 24
+    keep = raw.labels < 2
+    for seed in range(5):
+        parts = split_indices(raw.labels[keep], 2, [12, 8], 6, 0.3, seed, ["0", "1"], raw.groups[keep])
+        groups = raw.groups[keep]
+        where = {}
+        for split, per_class in parts.items():
+            for idx in per_class:
+                for g in groups[idx]:
+                    where.setdefault(int(g), set()).add(split)
+        assert all(len(splits) == 1 for splits in where.values()), where
+        assert where[-1] == {"test"}
+        assert [len(i) for i in parts["train"]] == [12, 8] and [len(i) for i in parts["val"]] == [6, 6]
+        # each class's 10 official test images, then whole tracks up to 30% of its 70 images
+        assert all(21 <= len(i) < 21 + 5 for i in parts["test"])
+
+
 def test_fer2013_offline_only_with_clear_message(tmp_path, monkeypatch):
     with pytest.raises(DataError) as e:
         load_source("fer2013", tmp_path / "root")

@@ -80,7 +80,7 @@ def run_parallel(targets: list[str], jobs: int, gpus: list[str], log_dir: Path, 
     while pending or running:
         while pending and len(running) < jobs:
             target = pending.pop(0)
-            env = dict(os.environ, SYNTHMIX_CPU_SHARE=str(max(1, (os.cpu_count() or 1) // jobs)))
+            env = dict(os.environ)
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
             slot += 1
@@ -119,11 +119,20 @@ def train_gans(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: classes {unknown} are not in data.classes {params.data.classes}", file=sys.stderr)
         return 2
+    gpus = visible_gpus()
+    if args.jobs > 1 and params.runtime.threads == 0 and not gpus:
+        # each stage computes with runtime.threads torch threads, and a GAN's bytes depend on that
+        # count: sharing the cores out among the jobs would give other bytes than `dvc repro` under
+        # the same params (and the run-cache would hold both); all cores each would oversubscribe them
+        print(f"error: --jobs {args.jobs} on CPU with runtime.threads 0 (all cores, {os.cpu_count()} here): set "
+              f"runtime.threads in params.yaml to the cores each stage may use (e.g. {max(1, (os.cpu_count() or 1) // args.jobs)}"
+              f" for {args.jobs} jobs); it is a param of the GAN stages, so their bytes follow it and not --jobs",
+              file=sys.stderr)
+        return 2
     # Upstream first, once (the prepared class files and the judge that scores GAN checkpoints):
     # otherwise every parallel job would find a missing dependency or try to reproduce it itself.
     if dvc("repro", *UPSTREAM_OF_GANS).returncode != 0:
         return 1
-    gpus = visible_gpus()
     t0 = time.monotonic()
     log_dir = Path(args.log_dir)
     jobs = run_parallel([f"train_gan@{c}-{g}" for c in classes for g in params.gan.seeds], args.jobs, gpus, log_dir)

@@ -28,13 +28,9 @@ def setup(runtime: RuntimeParams) -> torch.device:
 
 
 def cpu_threads(runtime: RuntimeParams) -> int:
-    """runtime.threads, or 0 = all cores available to this stage: the machine's, or the share that
-    `synthmix train-gans --jobs N` gives each of its N parallel stages (SYNTHMIX_CPU_SHARE), so
-    parallel stages do not oversubscribe the CPU."""
-    if runtime.threads:
-        return runtime.threads
-    share = os.environ.get("SYNTHMIX_CPU_SHARE", "")
-    return int(share) if share.isdigit() and int(share) > 0 else (os.cpu_count() or 1)
+    """runtime.threads, or 0 = all the machine's cores. (Never a share that depends on how many
+    stages run at once: a stage's bytes depend on its thread count, so that count is a param.)"""
+    return runtime.threads or (os.cpu_count() or 1)
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

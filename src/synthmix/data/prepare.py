@@ -20,19 +20,20 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
 
 
 def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int], val_per_class: int,
-                  test_fraction: float, seed: int, class_names: list[str]) -> dict[str, list[np.ndarray]]:
+                  test_fraction: float, seed: int, class_names: list[str],
+                  groups: np.ndarray | None = None) -> dict[str, list[np.ndarray]]:
     """Per class: a test share first (untouched by scarcity), then val, then `per_class` for training.
 
     `per_class` is one count for every class or a list with one count per class (imbalance). The
     permutation of each class depends only on (seed, class index), so changing `per_class` keeps
-    the same test and validation images.
+    the same test and validation images. With `groups` (sources.RawDataset.groups) whole groups are
+    assigned instead of images (split_groups).
     """
     counts = per_class if isinstance(per_class, list) else [per_class] * n_classes
     out: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
     for c, per_class in enumerate(counts):
         idx = np.flatnonzero(labels == c)
         rng = np.random.default_rng([seed, c])
-        idx = idx[rng.permutation(len(idx))]
         n_test = int(round(len(idx) * test_fraction))
         need = n_test + val_per_class + per_class
         if len(idx) == 0:
@@ -41,14 +42,46 @@ def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int]
             raise DataError(f"class {class_names[c]!r} has {len(idx)} images; it needs {need} "
                             f"({n_test} test + {val_per_class} val + {per_class} train): lower "
                             "data.per_class or data.val_per_class")
-        out["test"].append(idx[:n_test])
-        out["val"].append(idx[n_test:n_test + val_per_class])
-        out["train"].append(idx[n_test + val_per_class:need])
+        if groups is not None:
+            parts = split_groups(idx, groups[idx], rng, n_test, val_per_class, per_class, class_names[c])
+        else:
+            idx = idx[rng.permutation(len(idx))]
+            parts = {"test": idx[:n_test], "val": idx[n_test:n_test + val_per_class],
+                     "train": idx[n_test + val_per_class:need]}
+        for split in out:
+            out[split].append(parts[split])
     return out
 
 
-def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParams) -> Prepared:
-    """Select `p.classes`, resize, and split into per-class train files and val/test arrays."""
+def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, n_test: int, n_val: int,
+                 n_train: int, class_name: str) -> dict[str, np.ndarray]:
+    """One class's split when its images come in groups (GTSRB: ~30 frames of one physical sign per
+    track) that must not span two splits. The test split takes the group -1 (official test images)
+    and then whole groups in a seeded order until it holds `n_test`; validation and training take
+    the next groups' images in order, and the frames of a group cut short are used nowhere else."""
+    unique = np.unique(groups)
+    order = [g for g in unique[rng.permutation(len(unique))] if g != -1]
+    members = {g: idx[groups == g] for g in order}
+    test, queue = [idx[groups == -1]], list(order)
+    while sum(map(len, test)) < n_test and queue:
+        test.append(members[queue.pop(0)])
+    out = {"test": np.concatenate(test)}
+    for split, want in (("val", n_val), ("train", n_train)):
+        taken: list[np.ndarray] = []
+        while sum(map(len, taken)) < want and queue:
+            taken.append(members[queue.pop(0)])
+        out[split] = np.concatenate(taken or [idx[:0]])[:want]
+        if len(out[split]) < want:
+            raise DataError(f"class {class_name!r}: its groups (physical tracks) give {len(out[split])} {split} "
+                            f"images after {len(out['test'])} test images, fewer than the {want} asked for: "
+                            "lower data.per_class or data.val_per_class")
+    return out
+
+
+def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParams,
+            groups: np.ndarray | None = None) -> Prepared:
+    """Select `p.classes`, resize, and split into per-class train files and val/test arrays (whole
+    `groups` per split when given: split_groups)."""
     raw_names = [str(c) for c in raw_meta["classes"]]
     missing = [c for c in p.classes if c not in raw_names]
     if missing:
@@ -63,7 +96,7 @@ def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParam
     images, new_labels = resize(images[keep], p.image_size), new_labels[keep]
 
     parts = split_indices(new_labels, len(p.classes), [p.per_class_of(c) for c in p.classes], p.val_per_class,
-                          p.test_fraction, p.seed, p.classes)
+                          p.test_fraction, p.seed, p.classes, None if groups is None else groups[keep])
     val = np.concatenate(parts["val"])
     test = np.concatenate(parts["test"])
     meta = {

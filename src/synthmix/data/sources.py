@@ -33,6 +33,9 @@ class RawDataset:
     source: str               # where the bytes came from, for meta.json
     checksums: dict[str, str]
     notes: dict = field(default_factory=dict)   # what loading did (skipped files, conversions)
+    # images that must stay in one split (frames of one physical object), int64 (N,); -1: an image of
+    # the official test set, which only the test split takes. None: every image is its own group.
+    groups: np.ndarray | None = None
 
 
 def content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
@@ -289,10 +292,25 @@ def load_gtsrb(f: Fetcher) -> RawDataset:
             raise DataError(f"{', '.join(str(g.path) for g in got)}: no GTSRB images or annotations found")
         images = np.stack([_gtsrb_image(path, box) for path, box, _ in rows])
         labels = np.array([c for _, _, c in rows], dtype=np.int64)
+        groups = np.array([gtsrb_track(path, c, tmp) for path, _, c in rows], dtype=np.int64)
     if labels.min() < 0 or labels.max() >= GTSRB_CLASSES:
         raise DataError(f"GTSRB annotations hold class ids outside 0..{GTSRB_CLASSES - 1}")
     return RawDataset(images, labels, [str(i) for i in range(GTSRB_CLASSES)], str(f.download_dir),
-                      {r.filename: g.digest for g, r in zip(got, remotes)})
+                      {r.filename: g.digest for g, r in zip(got, remotes)}, groups=groups,
+                      notes={"groups": "physical tracks: a training image's track is the first number of its "
+                                       "file name (<track>_<frame>.ppm); -1: the official test images"})
+
+
+def gtsrb_track(path: Path, class_id: int, tmp: Path) -> int:
+    """The split group of a GTSRB image: its physical sign's track (~30 frames of one sign, named
+    <track>_<frame>.ppm in the training set), unique over classes; -1 for the official test images,
+    which share no track with the training set (the official split is by track)."""
+    if "Training" not in path.relative_to(tmp).parts:
+        return -1
+    track = path.stem.split("_")[0]
+    if not track.isdigit():
+        raise DataError(f"{path.relative_to(tmp)}: a GTSRB training image is named <track>_<frame>.ppm")
+    return class_id * 100_000 + int(track)
 
 
 def _gtsrb_rows(csv_path: Path, tmp: Path) -> list:

@@ -16,11 +16,26 @@ import numpy as np
 from synthmix.core.io import load_json, load_npy, save_json, save_npy
 
 
-def write_raw(dir: Path, images: np.ndarray, labels: np.ndarray, meta: dict) -> None:
+def write_raw(dir: Path, images: np.ndarray, labels: np.ndarray, meta: dict, groups: np.ndarray | None = None) -> None:
+    """data/raw; groups.npy only for a dataset whose images come in groups that must stay in one split
+    (sources.RawDataset.groups)."""
     dir = Path(dir)
     save_npy(dir / "images.npy", images)
     save_npy(dir / "labels.npy", labels)
+    if groups is not None:
+        save_npy(dir / "groups.npy", groups)
     save_json(dir / "meta.json", meta)
+
+
+def read_groups(dir: Path, n: int) -> np.ndarray | None:
+    """data/raw's split groups, int64 (n,), or None when the dataset has none."""
+    path = Path(dir) / "groups.npy"
+    if not path.exists():
+        return None
+    groups = load_npy(path)
+    if groups.shape != (n,) or groups.dtype != np.int64:
+        raise ValueError(f"{path}: expected int64 ({n},), got {groups.dtype} {groups.shape}")
+    return groups
 
 
 def read_raw(dir: Path) -> tuple[np.ndarray, np.ndarray, dict]:
