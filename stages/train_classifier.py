@@ -52,8 +52,7 @@ def main() -> None:
         save_cnn(models / f"{s}.pt", result.model, result.cfg, step=result.info["best_step"], variant=variant.name,
                  replicate=s, classes=data.class_names)
         scored = robustness if s < params.robustness.replicates else None     # the costly curves: first N only
-        scores = score_run(result.model, data.test_images, data.test_labels, scored, data.class_names, device,
-                           amp=rt.amp)
+        scores = score_run(result.model, data.test_images, data.test_labels, scored, data.class_names, device)
         save_json(runs / str(s) / "scores.json", scores | result.info | {
             "variant": variant.name, "replicate": s, "gan_seed": g, "synthetic_counts": result.counts})
         return (f"{variant} replicate {s}{'' if g is None else f' (GAN seed {g})'}: {result.info['train_images']} "

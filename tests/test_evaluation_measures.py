@@ -49,3 +49,34 @@ def test_kid_is_zero_for_one_distribution_and_grows_with_a_shift():
     # sampling noise only: an order of magnitude below even the smallest shift
     assert abs(same) < 0.1 * shifts[0]
     assert shifts[0] < shifts[1] < shifts[2]
+
+
+@pytest.mark.parametrize("counts,cap", [([40, 33, 33], 100), ([2] * 40 + [5, 7, 9], 50), ([30] * 43, 43),
+                                        ([500, 3, 1], 10)])
+def test_stratified_subset_keeps_its_cap_and_every_class(counts, cap):
+    from synthmix.evaluate.corruptions import stratified_subset
+
+    labels = np.repeat(np.arange(len(counts)), counts)
+    picked = stratified_subset(labels, cap, seed=0)
+    assert len(picked) == cap and len(np.unique(picked)) == cap
+    assert set(labels[picked]) == set(range(len(counts)))
+    share = np.bincount(labels[picked], minlength=len(counts)) / cap
+    assert np.all(np.abs(share - np.asarray(counts) / sum(counts)) <= 1 / cap + len(counts) / cap)
+
+
+def test_failure_level_compares_with_the_clean_accuracy_of_the_same_subset():
+    import torch
+
+    from synthmix.data.store import RobustnessSets
+    from synthmix.evaluate.score import robustness_curves
+
+    class Fixed(torch.nn.Module):        # always predicts class 1
+        def forward(self, x):
+            return torch.stack([x.flatten(1)[:, 0] * 0, torch.ones(len(x))], 1)
+
+    labels = np.array([1, 1, 1, 1])
+    sets = RobustnessSets(kinds=["blur"], levels=[0.5], indices=[0, 1], labels=labels[:2],
+                          images={"blur": np.zeros((1, 2, 2, 2, 1), np.uint8)})
+    pred = np.array([1, 0, 1, 1])               # the subset's clean accuracy is 0.5, the full split's 0.75
+    curves = robustness_curves(Fixed(), pred, sets, torch.device("cpu"))
+    assert curves["blur"] == {"0.0": 0.5, "0.5": 1.0}    # level 0 is there although not in the levels

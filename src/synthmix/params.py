@@ -430,6 +430,9 @@ def _check_combination(p: Params) -> None:
             raise ParamsError(f"params: data.classes[{i}] = {name!r}: {problem}")
     if len(p.data.classes) < 2:
         raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
+    if p.robustness.max_images < len(p.data.classes):
+        raise ParamsError(f"params: robustness.max_images = {p.robustness.max_images}: the corrupted subset holds at "
+                          f"least one image of every class, so it must be >= the {len(p.data.classes)} classes")
     for i, ratio in enumerate(p.mix.ratios):
         try:
             check_ratio(ratio, p.mix.mode)

@@ -52,9 +52,8 @@ def aggregate(variant: str, runs: list[dict], failure_fraction: float, val_image
     scored = [r for r in runs if r["robustness"] is not None]      # robustness.replicates of them
     out["robustness_replicates"] = len(scored)
     out["robustness"] = mean_nested([r["robustness"] for r in scored])
-    clean = float(np.mean([r["accuracy"] for r in scored]))        # the same replicates' clean accuracy
-    # against the clean accuracy on the same (subset of) test images: level 0 when it was measured
-    out["failure_level"] = {kind: failure_level({float(k): v for k, v in curve.items()}, curve.get("0.0", clean),
+    # against the clean accuracy on the same subset of test images: level 0, always in the curve
+    out["failure_level"] = {kind: failure_level({float(k): v for k, v in curve.items()}, curve["0.0"],
                                                 failure_fraction) for kind, curve in out["robustness"].items()}
     out["budget"] = budget_check([r["val_curve"] for r in runs], val_images)
     return out

@@ -94,17 +94,21 @@ def corrupt(images: np.ndarray, kind: str, level: float, seed: int) -> np.ndarra
 
 
 def stratified_subset(labels: np.ndarray, max_images: int, seed: int) -> np.ndarray:
-    """Sorted indices of at most max_images items, each class represented in proportion to its share
-    (at least one image per class present), drawn with a seeded permutation per class."""
+    """Sorted indices of exactly min(max_images, N) items: one image of every class, then the rest in
+    proportion to each class's share (largest remainders), drawn with a seeded permutation per class.
+    max_images must be at least the number of classes (params check)."""
     labels = np.asarray(labels)
     if len(labels) <= max_images:
         return np.arange(len(labels))
+    classes, counts = np.unique(labels, return_counts=True)
+    if max_images < len(classes):
+        raise ValueError(f"a stratified subset of {max_images} images cannot hold one of each of {len(classes)} classes")
+    quota = (max_images - len(classes)) * (counts - 1) / (counts - 1).sum()      # beyond the one each
+    take = 1 + np.floor(quota).astype(np.int64)
+    for c in np.argsort(-(quota - np.floor(quota)), kind="stable")[:max_images - take.sum()]:
+        take[c] += 1                                                                 # largest remainders
     rng = np.random.default_rng(seed)
-    picks = []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        n = max(1, int(round(max_images * len(idx) / len(labels))))
-        picks.append(rng.permutation(idx)[:n])
+    picks = [rng.permutation(np.flatnonzero(labels == c))[:n] for c, n in zip(classes, take)]
     return np.sort(np.concatenate(picks))
 
 
