@@ -1,0 +1,119 @@
+"""Every stage kind killed with SIGKILL at a random moment inside its command, then `dvc repro`:
+nothing invalid is ever in the cache or the run-cache, DVC never takes the killed stage as up to
+date, and the end state is byte-identical to the uninterrupted run (the same dvc.lock)."""
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from test_e2e import TINY, dvc, make_repo, repro
+
+pytestmark = pytest.mark.e2e
+
+# stage kind -> (a stage of that kind, its script)
+KINDS = {"download": ("download", "download"), "prepare": ("prepare", "prepare"),
+         "judge": ("train_judge", "train_judge"), "gan": ("train_gan@0-0", "train_gan"),
+         "refine": ("refine", "refine"), "synthesize": ("synthesize", "synthesize"),
+         "classifier": ("train_real", "train_classifier"), "corrupt": ("corrupt", "corrupt"),
+         "evaluate": ("evaluate", "evaluate"), "quality": ("quality", "quality"), "report": ("report", "report")}
+SEED = int(os.environ.get("SYNTHMIX_FAULT_SEED", "0"))     # the random kill moments; printed on failure
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    repo = make_repo(tmp_path_factory.mktemp("faults"), TINY)
+    repro(repo)
+    return repo, (repo / "dvc.lock").read_text()
+
+
+def processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, session id, command line) of every process we can read."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            out[int(entry.name)] = (int(stat[1]), int(stat[3]), cmd)
+    return out
+
+
+def kill_stage_command(proc: subprocess.Popen, script: str, delay: float) -> bool:
+    """Wait for the stage's python (in dvc's session) to start, let it run `delay` s, then SIGKILL it
+    and every process it forked. False if it had finished before."""
+    while proc.poll() is None:
+        found = [pid for pid, (_, sid, cmd) in processes().items() if sid == proc.pid and f"stages/{script}.py" in cmd]
+        if found:
+            break
+        time.sleep(0.02)
+    else:
+        return False
+    time.sleep(delay)
+    table = processes()
+    family, grew = set(found), True
+    while grew:
+        children = {pid for pid, (ppid, _, _) in table.items() if ppid in family} - family
+        family |= children
+        grew = bool(children)
+    alive = [pid for pid in family if pid in table]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    return bool(alive)
+
+
+def assert_cache_valid(repo: Path) -> None:
+    """Every cached object's bytes hash to its name, and every run-cache entry's outputs are cached."""
+    objects = repo / ".dvc/cache/files/md5"
+    for f in objects.rglob("*"):
+        if f.is_file():
+            name = f.parent.name + f.name.removesuffix(".dir")
+            assert hashlib.md5(f.read_bytes()).hexdigest() == name, f"corrupt cache object {f}"
+    for entry in (repo / ".dvc/cache/runs").rglob("*"):
+        if entry.is_file():
+            for out in yaml.safe_load(entry.read_text()).get("outs", []):
+                md5 = out["md5"]
+                assert (objects / md5[:2] / md5[2:]).is_file(), f"run-cache entry {entry} names a missing {out['path']}"
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_stage_killed_anywhere_recovers_to_the_same_bytes(reference, kind):
+    repo, expected_lock = reference
+    stage, script = KINDS[kind]
+    rng = random.Random(f"{SEED}-{kind}")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1")
+    window = 4.0                       # seconds: start-up plus the work of a tiny stage here
+    for attempt in range(6):
+        delay = rng.uniform(0.0, window)
+        proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "-f", "-s", stage], cwd=repo, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        killed = kill_stage_command(proc, script, delay)
+        code = proc.wait()
+        if killed and code != 0:
+            break
+        window /= 2                    # it finished first: aim earlier
+    else:
+        pytest.fail(f"{stage} always finished before its kill (seed {SEED})")
+    assert_cache_valid(repo)
+    # DVC never takes what the kill left as valid: the stage is reported changed, unless the kill came
+    # after its last output was complete (then the outputs on disk are the locked ones, byte for byte)
+    finished = "up to date" in dvc(repo, "status", stage).stdout
+    # plain `dvc repro` recovers: the stage's outputs of the uninterrupted run are in the cache, so DVC
+    # restores them ("is cached"); nothing else runs
+    out = dvc(repo, "repro").stdout
+    assert "Running stage" not in out and (finished or f"Stage '{stage}' is cached" in out), (kind, delay, out)
+    assert (repo / "dvc.lock").read_text() == expected_lock, f"{kind} killed after {delay:.2f} s (seed {SEED})"
+    # and computing it again after the kill (whatever the kill left behind: temporary files, resume
+    # state) gives the same bytes
+    assert repro(repo, "-f", "-s", stage) == {stage}
+    assert (repo / "dvc.lock").read_text() == expected_lock, f"{kind} recomputed after a kill (seed {SEED})"
+    assert_cache_valid(repo)
+    assert "up to date" in dvc(repo, "status").stdout
