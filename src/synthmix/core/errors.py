@@ -7,3 +7,7 @@ class DataError(ValueError):
 
 class TooFewImagesError(DataError):
     """A result would be computed from too little data (a handful of images repeated): refused."""
+
+
+class DiskFullError(OSError):
+    """An output could not be written for lack of space; names the path and the space left."""

@@ -6,17 +6,19 @@ crash or a kill leaves either the old file or nothing, never a half-written file
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-from synthmix.core.errors import DataError
+from synthmix.core.errors import DataError, DiskFullError
 
 
 # Every output this process has written, so a failing stage can remove them (core.stage.run):
@@ -35,16 +37,35 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
         stale.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = None
     try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
         yield tmp
         os.replace(tmp, path)
         if register:
             WRITTEN.append(path)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(path, e) from None
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def disk_full(path: Path, error: OSError) -> DiskFullError:
+    """The error of an output that did not fit: its path, and the space left where it was going."""
+    try:
+        usage = shutil.disk_usage(path.parent)
+        space = f"{usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB there"
+    except OSError:
+        space = "free space unknown"
+    full = DiskFullError(f"{path}: {os.strerror(error.errno).lower()} while writing it ({space}); nothing of this "
+                         "stage was kept: free space, then run `dvc repro` again")
+    full.errno = error.errno
+    return full
 
 
 def glob_escape(name: str) -> str:

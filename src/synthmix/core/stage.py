@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Callable
 
 from synthmix.core import io
-from synthmix.core.errors import DataError
+from synthmix.core.errors import DataError, DiskFullError
 from synthmix.core.live import RunLog
 from synthmix.params import ParamsError
 
 # Errors caused by the user's params or data: one clear line, no traceback, exit status 2.
-USER_ERRORS = (ParamsError, DataError, FileNotFoundError)
+USER_ERRORS = (ParamsError, DataError, FileNotFoundError, DiskFullError)
 
 
 def run(main: Callable[[], None]) -> None:
