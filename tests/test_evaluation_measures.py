@@ -80,3 +80,21 @@ def test_failure_level_compares_with_the_clean_accuracy_of_the_same_subset():
     pred = np.array([1, 0, 1, 1])               # the subset's clean accuracy is 0.5, the full split's 0.75
     curves = robustness_curves(Fixed(), pred, sets, torch.device("cpu"))
     assert curves["blur"] == {"0.0": 0.5, "0.5": 1.0}    # level 0 is there although not in the levels
+
+
+def test_the_test_split_is_scored_in_float32_whatever_runtime_amp(monkeypatch):
+    """runtime.amp is for training: scoring never asks for autocast (on CUDA it would be bf16)."""
+    import inspect
+
+    import torch
+
+    import synthmix.evaluate.score as score
+
+    calls = []
+    real = score.predict_logits
+    monkeypatch.setattr(score, "predict_logits", lambda *a, **k: calls.append(k) or real(*a, **k))
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    images, labels = np.zeros((3, 2, 2, 1), np.uint8), np.array([0, 1, 0])
+    score.score_run(model, images, labels, None, ["a", "b"], torch.device("cpu"))
+    assert calls and all(not k.get("amp", False) for k in calls)
+    assert "amp" not in inspect.signature(score.score_run).parameters

@@ -55,11 +55,18 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
             tmp.unlink(missing_ok=True)
 
 
+def human_size(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
 def disk_full(path: Path, error: OSError) -> DiskFullError:
     """The error of an output that did not fit: its path, and the space left where it was going."""
     try:
         usage = shutil.disk_usage(path.parent)
-        space = f"{usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB there"
+        space = f"{human_size(usage.free)} free of {human_size(usage.total)} there"
     except OSError:
         space = "free space unknown"
     full = DiskFullError(f"{path}: {os.strerror(error.errno).lower()} while writing it ({space}); nothing of this "
