@@ -55,10 +55,15 @@ def main() -> None:
         vs = m.get("vs_real")
         print(f"evaluate {v}: accuracy {m['accuracy']:.4f} +- {m['accuracy_std']:.4f} over {len(replicates)} "
               f"replicate(s) at {m['budget']['steps']} steps" + ("" if not vs else (
-                  f"; vs real {vs['diff']:+.4f}" + (f" [{vs['ci_low']:+.4f}, {vs['ci_high']:+.4f}]"
+                  f"; vs real {signed(vs['diff'])}" + (f" [{signed(vs['ci_low'])}, {signed(vs['ci_high'])}]"
                                                     if vs["ci_low"] is not None else "")
                   + f", p = {vs['p_value']:.3g} (Holm {vs['p_adjusted']:.3g})")))
     save_saliency(args.out, results, data, load, params.evaluate.saliency_per_class, device)
+
+
+def signed(x: float) -> str:
+    """+0.0123; a difference that rounds to zero reads +0.0000, never -0.0000."""
+    return f"{x + 0.0:+.4f}".replace("-0.0000", "+0.0000")
 
 
 def save_saliency(out: Path, results: dict, data, load, per_class: int, device) -> None:

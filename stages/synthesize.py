@@ -24,7 +24,8 @@ def main() -> None:
     ap.add_argument("--judge", type=Path, required=True, help="judge checkpoint")
     ap.add_argument("--raw", type=Path, required=True, help="directory for every drawn <gan seed>/<class>.npy")
     ap.add_argument("--out", type=Path, required=True, help="directory for the kept <gan seed>/<class>.npy images")
-    ap.add_argument("--metrics", type=Path, required=True, help="per seed and class: draws, kept, acceptance (JSON)")
+    ap.add_argument("--metrics", type=Path, required=True, help="per seed and class: draws, the filter's pass rate, "
+                    "kept (JSON)")
     args = ap.parse_args()
     params = load_params()
     rule, gen_p = params.filter, params.generate
@@ -45,11 +46,12 @@ def main() -> None:
                 print(f"warning: class {name!r}, GAN seed {g}: {result.stats['kept']} of the {gen_p.per_class} wanted "
                       f"images passed the filter in {result.stats['drawn']} draws (generate.max_draws)")
     stats = [c for per_class in per_seed.values() for c in per_class.values()]
-    drawn, kept = (sum(c[k] for c in stats) for k in ("drawn", "kept"))
+    drawn, passed, kept = (sum(c[k] for c in stats) for k in ("drawn", "passed", "kept"))
     save_json(args.metrics, {"mode": rule.mode, "quantile": rule.quantile, "fraction": rule.fraction,
                              "threshold": rule.threshold, "judge": judge.calibration,
                              "target_per_class": gen_p.per_class, "max_draws": gen_p.max_draws, "gan_seeds": params.gan.seeds,
-                             "drawn": drawn, "kept": kept, "acceptance": kept / max(drawn, 1), "per_seed": per_seed})
+                             "drawn": drawn, "passed": passed, "acceptance": passed / max(drawn, 1), "kept": kept,
+                             "per_seed": per_seed})
     print(f"synthesize: kept {kept} of {drawn} drawn ({rule.mode} filter) over {len(per_seed)} GAN seed(s); "
           f"fewest kept in a class: {min(c['kept'] for c in stats)}")
 

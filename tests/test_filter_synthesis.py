@@ -71,6 +71,7 @@ def test_generate_until_enough_stops_at_the_target():
     out = generate_until_enough(_chunks(), _confidence, rule, 0.5, target=7, max_draws=1000)
     assert out.stats["kept"] == 7 and out.stats["reached"]
     assert out.stats["drawn"] == 20                                  # 5 chunks of 4: the 7th passing is image 16
+    assert out.stats["passed"] == 10 and out.stats["acceptance"] == 0.5  # 5..9 and 15..19 passed; 7 kept
     assert len(out.drawn) == 20 and (_confidence(out.kept) >= 0.5).all()
     assert out.kept.reshape(-1).tolist() == [5, 6, 7, 8, 9, 15, 16]  # the first passing ones, in draw order
 
@@ -90,6 +91,7 @@ def test_generate_until_enough_never_keeps_a_repeat():
     out = generate_until_enough(repeating(), _confidence, FilterParams(mode="threshold", threshold=0.5), 0.5,
                                 target=5, max_draws=40)
     assert out.stats["kept"] == 1 and out.stats["drawn"] == 40 and out.stats["unique_drawn"] == 1
+    assert out.stats["acceptance"] == 1.0                            # every draw passed; repeats are not kept
 
 
 def test_top_mode_draws_a_fixed_number_and_keeps_the_best_share():

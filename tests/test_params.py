@@ -179,3 +179,18 @@ def test_a_class_value_starting_with_a_dash_reaches_the_stage_whole():
 
     argv = ["--class", "-lead", "--seed", "0", "--models", "m"]
     assert attach_values(argv, ["--class"]) == ["--class=-lead", "--seed", "0", "--models", "m"]
+
+
+def test_valid_name_tuples_are_the_registries_keys():
+    """params.py lists valid names without importing torch (it loads before any work); they must be
+    exactly the keys of the registries that implement them."""
+    from synthmix import params
+    from synthmix.data.sources import SOURCES
+    from synthmix.evaluate.corruptions import CORRUPTIONS
+    from synthmix.gan.diffaugment import POLICIES
+    from synthmix.gan.losses import LOSSES
+
+    assert set(params.DATASETS) == set(SOURCES)
+    assert set(params.GAN_FAMILIES) == set(LOSSES)
+    assert set(params.DIFFAUGMENT_POLICIES) == set(POLICIES)
+    assert set(params.CORRUPTION_KINDS) == set(CORRUPTIONS)

@@ -124,3 +124,19 @@ def test_checkpoints_load_weights_only(tmp_path):
     torch.save({"x": Evil()}, tmp_path / "evil.pt")
     with pytest.raises(DataError, match="evil.pt: not a readable checkpoint"):
         io.load_torch(tmp_path / "evil.pt")
+
+
+def test_ctrl_c_removes_partial_outputs_and_says_one_line(tmp_path):
+    code = f"""
+import os, signal, numpy as np
+from synthmix.core import io, stage
+def main():
+    io.save_npy({str(tmp_path / 'a.npy')!r}, np.zeros(3))
+    os.kill(os.getpid(), signal.SIGINT)
+    io.save_npy({str(tmp_path / 'b.npy')!r}, np.zeros(3))
+stage.run(main)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 130, r.stderr
+    assert not (tmp_path / "a.npy").exists() and not (tmp_path / "b.npy").exists()
+    assert "Traceback" not in r.stderr and "interrupted:" in r.stderr and len(r.stderr.strip().splitlines()) <= 2

@@ -134,10 +134,10 @@ def test_holm_decides_the_verdict():
 
 
 def _filtering():
-    per_class = {c: {"kept": 5, "target": 5, "drawn": 10, "unique_drawn": 10, "acceptance": 0.5, "cut": 0.7,
+    per_class = {c: {"kept": 5, "target": 5, "drawn": 10, "passed": 5, "unique_drawn": 10, "acceptance": 0.5, "cut": 0.7,
                      "mean_confidence": 0.8, "reached": True} for c in "ab"}
     judge = {"temperature": 1.5, "val": {"ece_before": 0.2, "ece_after": 0.05}, "test": {"ece_before": 0.25, "ece_after": 0.06}}
-    return {"mode": "relative", "kept": 10, "drawn": 20, "acceptance": 0.5, "target_per_class": 5,
+    return {"mode": "relative", "kept": 10, "drawn": 20, "passed": 10, "acceptance": 0.5, "target_per_class": 5,
             "max_draws": 50, "judge": judge, "gan_seeds": [0], "per_seed": {"0": per_class}}
 
 

@@ -32,9 +32,12 @@ def visible_gpus() -> list[str]:
         return [g for g in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if g.strip()]
     try:
         import torch
-
+    except ImportError:
+        return []
+    try:
         return [str(i) for i in range(torch.cuda.device_count())]
-    except Exception:
+    except RuntimeError as e:            # a broken CUDA install: say so, and run on CPU
+        print(f"warning: torch cannot count CUDA devices ({e}); running on CPU", file=sys.stderr)
         return []
 
 
@@ -230,7 +233,8 @@ def build_parser() -> Parser:
     t.add_argument("--log-dir", default=".synthmix/logs", help="one log file per stage")
     s = sub.add_parser("sweep", help="queue mix.ratios experiments and run them in parallel")
     s.add_argument("ratios", nargs="+", help="one experiment per argument: comma-separated percents, e.g. 10,25 50")
-    s.add_argument("--jobs", "-j", type=int, default=2)
+    s.add_argument("--jobs", "-j", type=int, default=2, help="experiments at once, each in its own DVC queue "
+                   "worker and temporary copy of the project (default 2)")
     s.add_argument("--name-prefix", default="ratios", help="experiment names: <prefix>-<ratios>")
     s.add_argument("--skip-upstream", action="store_true", help="do not run `dvc repro` first")
     s.add_argument("--poll", type=float, default=2.0, help="seconds between queue status checks")

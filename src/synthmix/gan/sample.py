@@ -64,8 +64,3 @@ def load_generator(ckpt: dict, device: torch.device) -> Generator:
     G.load_state_dict(ckpt["model"])
     return G.to(device).eval()
 
-
-def load_discriminator(ckpt: dict, device: torch.device) -> Discriminator:
-    D = Discriminator(GanConfig(**ckpt["config"]))
-    D.load_state_dict(ckpt["discriminator"])
-    return D.to(device).eval()

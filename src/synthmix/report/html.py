@@ -258,7 +258,9 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
     first_seed = filtering["per_seed"][seeds[0]]
     section("filter", f"<p>Mode <code>{escape(filtering['mode'])}</code>: each class's generator (each GAN seed) was "
             f"drawn from until {filtering['target_per_class']} distinct images passed (at most {filtering['max_draws']} "
-            f"draws); kept {filtering['kept']} of {filtering['drawn']} over all seeds. The judge was calibrated by "
+            f"draws); {filtering['passed']} of the {filtering['drawn']} draws passed the filter ({filtering['acceptance']:.1%}), "
+            f"{filtering['kept']} kept after dropping near-duplicates and cutting at the target, over all seeds. "
+            "The judge was calibrated by "
             f"temperature scaling on the validation split (T = {judge['temperature']:.3f}; test ECE "
             f"{_num(judge['test_ece_before'])} → {_num(judge['test_ece_after'])}); <i>cut</i> is the calibrated "
             f"probability an image had to reach; <i>distinct</i>: draws that are no near-duplicate of an earlier "

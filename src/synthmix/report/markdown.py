@@ -31,8 +31,9 @@ def settings_rows(summary: dict, settings: dict) -> list[tuple[str, str]]:
             ("classifier optimizer steps (every variant)", str(d["steps"])),
             ("GAN seeds", ", ".join(map(str, d["gan_seeds"])) + f" ({settings['gan_steps']} GAN steps per class)"),
             ("GAN variance", d["gan_variance"]), ("mix mode", settings["mix_mode"]),
-            ("filter", f"{summary['filter']['mode']}: kept {summary['filter']['kept']} of {summary['filter']['drawn']} "
-                       "drawn over all GAN seeds")]
+            ("filter", f"{summary['filter']['mode']}: {summary['filter']['passed']} of {summary['filter']['drawn']} draws "
+                       f"passed ({summary['filter']['acceptance']:.1%}); {summary['filter']['kept']} kept (distinct, up "
+                       "to the target) over all GAN seeds")]
 
 
 def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, quality: dict, settings: dict,

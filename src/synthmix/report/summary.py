@@ -110,7 +110,7 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
     return {"design": design(results, gan_seeds), "variants": variants,
             "best": None if best is None else {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
             "filter": {"mode": filtering["mode"], "acceptance": round(filtering["acceptance"], 6),
-                       "kept": filtering["kept"], "drawn": filtering["drawn"],
+                       "passed": filtering["passed"], "kept": filtering["kept"], "drawn": filtering["drawn"],
                        "kept_min_per_class": min(c["kept"] for c in stats)},
             "judge": {"temperature": round(judge["temperature"], 6),      # on the test split: the validation
                       "test_ece_before": _round(judge["test"].get("ece_before")),  # split fitted the temperature

@@ -25,8 +25,8 @@ CHUNK = 256   # images drawn per judge call; part of what the draws are (see gan
 class Synthesis:
     kept: np.ndarray       # uint8 (k, H, W, C): distinct images that passed, in draw order, k <= target
     drawn: np.ndarray      # uint8 (n, H, W, C): every image drawn
-    stats: dict            # drawn, unique_drawn, kept, target, reached, acceptance, cut, mean_confidence,
-                           # duplicate_radius
+    stats: dict            # drawn, passed, acceptance (passed / drawn), unique_drawn, kept, target, reached,
+                           # cut, mean_confidence, duplicate_radius
 
 
 def _add_distinct(kept: np.ndarray | None, passed: np.ndarray, radius: float) -> np.ndarray:
@@ -54,21 +54,26 @@ def generate_until_enough(chunks: Iterator[np.ndarray], confidence: Callable[[np
     if rule.mode == "top":
         max_draws = min(max_draws, math.ceil(target / rule.fraction - 1e-9))
     drawn, scores, kept = [], [], None
-    n = 0
+    n, passed = 0, 0
     while n < max_draws and (rule.mode == "top" or kept is None or len(kept) < target):
         chunk = next(chunks)[:max_draws - n]
         drawn.append(chunk)
         scores.append(confidence(chunk))
         n += len(chunk)
         if rule.mode != "top":
-            kept = _add_distinct(kept, chunk[keep_mask(rule, scores[-1], cut)], radius)
+            passing = keep_mask(rule, scores[-1], cut)
+            passed += int(passing.sum())
+            kept = _add_distinct(kept, chunk[passing], radius)
     images, conf = np.concatenate(drawn), np.concatenate(scores)
     if rule.mode == "top":
-        kept = _add_distinct(None, images[keep_mask(rule, conf, None)], radius)
+        passing = keep_mask(rule, conf, None)
+        passed = int(passing.sum())
+        kept = _add_distinct(None, images[passing], radius)
     kept = kept[:target]
-    stats = {"drawn": int(n), "unique_drawn": int(len(greedy_distinct(flat_pixels(images), radius))),
-             "kept": int(len(kept)), "target": int(target), "reached": bool(len(kept) >= target),
-             "acceptance": float(len(kept) / n) if n else 0.0, "cut": cut,
+    # acceptance: the filter's pass rate over what was drawn; `kept` is after near-duplicates and the target
+    stats = {"drawn": int(n), "passed": passed, "acceptance": float(passed / n) if n else 0.0,
+             "unique_drawn": int(len(greedy_distinct(flat_pixels(images), radius))),
+             "kept": int(len(kept)), "target": int(target), "reached": bool(len(kept) >= target), "cut": cut,
              "mean_confidence": float(conf.mean()) if n else 0.0, "duplicate_radius": float(radius)}
     return Synthesis(kept, images, stats)
 
