@@ -65,7 +65,8 @@ def set_params(repo: Path, changes: dict) -> None:
 def make_repo(dest: Path, params: dict | None = None) -> Path:
     """A fresh git + dvc repository holding the project's tracked files and tiny params."""
     files = [f for f in run(["git", "ls-files", "-z"], ROOT).stdout.split("\0") if f and (ROOT / f).is_file()]
-    own_dvc = [f for f in files if f.startswith(".dvc/plots/")]      # the plot templates; the rest is dvc init's
+    # the plot templates and the config (the offline plots page); the rest is dvc init's
+    own_dvc = [f for f in files if f.startswith(".dvc/plots/") or f == ".dvc/config"]
     for name in files:
         if not name.startswith((".dvc/", "tests/")):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -220,6 +221,45 @@ def test_html_report_renders_in_headless_chromium(repo, tmp_path):
     assert probe["sections"].split(",") == list(SECTIONS)                          # every section, visible
     errors = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert not errors, errors
+
+
+# Appended to the plots page: once vega has drawn, records how many plots there are and how many
+# drew a non-empty canvas, in an attribute that --dump-dom prints.
+PLOTS_PROBE = """<script>window.addEventListener('load', () => setTimeout(() => {
+  const drawn = [...document.querySelectorAll('canvas')].filter(c => c.width > 0 && c.height > 0).length;
+  document.body.setAttribute('data-probe', `plots=${document.querySelectorAll('.vega-embed').length};` +
+    `drawn=${drawn};divs=${document.querySelectorAll('div[id] > script').length}`);
+}, 2000));</script></body>"""
+
+
+def render_offline(exe: str, page: Path, tmp_path: Path) -> dict:
+    """Open `page` in headless Chromium with every host unresolvable and no proxy to reach one."""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", PLOTS_PROBE), encoding="utf-8")
+    out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
+                          "--proxy-server=http://127.0.0.1:9", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--virtual-time-budget=15000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return {k: int(v) for k, v in (kv.split("=") for kv in
+                                   re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))}
+
+
+def test_dvc_plots_draw_offline(repo, tmp_path):
+    """`dvc plots show` with the project's page (.dvc/config: plots.html_template) draws every chart
+    with no network; DVC's own page, which loads vega from a CDN, draws none of them here."""
+    exe = browser()
+    if exe is None:
+        if os.environ.get("SYNTHMIX_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium found, and SYNTHMIX_REQUIRE_BROWSER is set (apt-get install chromium)")
+        pytest.skip("no Chromium on PATH (apt-get install chromium); .ci/run installs it")
+    ours = tmp_path / "ours"
+    dvc(repo, "plots", "show", "-o", str(ours))
+    probe = render_offline(exe, ours / "index.html", tmp_path / "a")
+    assert probe["divs"] > 10 and probe["plots"] == probe["divs"] and probe["drawn"] >= probe["divs"], probe
+    theirs = tmp_path / "theirs"
+    (tmp_path / "dvc_page.html").write_text("<html><head>{scripts}</head><body>{plot_divs}</body></html>")
+    dvc(repo, "plots", "show", "-o", str(theirs), "--html-template", str(tmp_path / "dvc_page.html"))
+    assert render_offline(exe, theirs / "index.html", tmp_path / "b")["drawn"] == 0     # the network is off
 
 
 def test_second_repro_runs_nothing(repo):
