@@ -61,7 +61,10 @@ def package_files(name: str, version: str, member: str, sha512: str) -> tuple[st
         raise SystemExit(f"{url}: sha512 {got} is not the pinned {sha512}")
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         def read(path: str) -> str:
-            return tar.extractfile(path).read().decode("utf-8")
+            member = tar.extractfile(path) if path in tar.getnames() else None
+            if member is None:
+                raise SystemExit(f"{url}: no file {path} in the package")
+            return member.read().decode("utf-8")
         return read("package/LICENSE"), read(member)
 
 
@@ -69,7 +72,7 @@ def main() -> None:
     blocks = []
     for name, version, member, sha512 in PACKAGES:
         licence, script = package_files(name, version, member, sha512)
-        if "</script" in script or "{plot_divs}" in script or "{refresh_tag}" in script:
+        if "</script" in script or any("{" + p + "}" in script for p in ("scripts", "plot_divs", "refresh_tag")):
             raise SystemExit(f"{name}: its code holds a string that would end the <script> or a DVC placeholder")
         licence = licence.replace("--", "- -")          # inside an HTML comment
         blocks.append(f"<!-- {name} {version} ({REGISTRY}/{name}), licence:\n{licence}-->\n<script>{script}</script>")

@@ -68,3 +68,19 @@ def test_bad_input_is_one_error_line_and_exit_status_2(tmp_path, params, args, m
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_train_gans_takes_a_class_name_starting_with_a_dash(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("data:\n  classes: ['-lead', 'b']\n")
+    # an unknown one is refused before any work: the parser took the names whole
+    assert main(["train-gans", "--classes=-lead", "--classes", "zz"]) == 2
+    assert "classes ['zz'] are not in data.classes" in capsys.readouterr().err
+
+
+def test_jobs_with_gpus_visible_but_device_cpu_need_a_pinned_thread_count(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    (tmp_path / "params.yaml").write_text("data:\n  classes: ['0', '1']\nruntime:\n  device: cpu\n  threads: 0\n")
+    assert main(["train-gans", "-j", "2"]) == 2
+    assert "runtime.threads" in capsys.readouterr().err

@@ -97,3 +97,30 @@ def test_non_image_files_are_skipped_listed_and_logged(tmp_path, caplog):
 def test_missing_folder_root_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="data.root is not a directory"):
         load_source("folder", tmp_path / "nope")
+
+
+def test_a_full_disk_while_downloading_or_extracting_is_said_as_such(tmp_path, monkeypatch):
+    """ENOSPC is not a bad mirror nor a corrupt archive: the error names the path and the space left."""
+    import errno
+    import io as stdio
+    import zipfile
+
+    import synthmix.data.fetch as fetch
+    from synthmix.core.errors import DiskFullError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class Response(stdio.BytesIO):
+        headers = {"Content-Length": "3"}
+
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", lambda url, timeout: Response(b"abc"))
+    monkeypatch.setattr(fetch, "open", full, raising=False)
+    with pytest.raises(DiskFullError, match=r"x\.gz: no space left on device while writing it \(.* free of "):
+        fetch._download("http://127.0.0.1:1/x.gz", tmp_path / "x.gz", 1.0)
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "x")
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", full)
+    with pytest.raises(DiskFullError, match="out: no space left on device"):
+        fetch.safe_extract(archive, tmp_path / "out")

@@ -168,6 +168,8 @@ def test_gtsrb_splits_by_physical_track(tmp_path, monkeypatch):
         assert all(len(splits) == 1 for splits in where.values()), where
         assert where[-1] == {"test"}
         assert [len(i) for i in parts["train"]] == [12, 8] and [len(i) for i in parts["val"]] == [6, 6]
+        # validation and training each take frames from several signs, not one track cut short
+        assert all(len(np.unique(groups[i])) >= 3 for i in parts["val"] + parts["train"])
         # each class's 10 official test images, then whole tracks up to 30% of its 70 images
         assert all(21 <= len(i) < 21 + 5 for i in parts["test"])
 

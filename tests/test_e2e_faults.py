@@ -2,6 +2,7 @@
 nothing invalid is ever in the cache or the run-cache, DVC never takes the killed stage as up to
 date, and the end state is byte-identical to the uninterrupted run (the same dvc.lock)."""
 import hashlib
+import json
 import os
 import random
 import signal
@@ -28,9 +29,23 @@ SEED = int(os.environ.get("SYNTHMIX_FAULT_SEED", "0"))     # the random kill mom
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
+    """The uninterrupted run, its dvc.lock, and how long each stage script's command takes here:
+    python's start-up with torch plus the stage's work (SYNTHMIX_PROFILE), the window a kill is drawn in."""
     repo = make_repo(tmp_path_factory.mktemp("faults"), TINY)
-    repro(repo)
-    return repo, (repo / "dvc.lock").read_text()
+    profile = repo.parent / "profile.jsonl"
+    os.environ["SYNTHMIX_PROFILE"] = str(profile)
+    try:
+        repro(repo)
+    finally:
+        del os.environ["SYNTHMIX_PROFILE"]
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch, synthmix.core.stage"], check=True)
+    startup = time.perf_counter() - t0
+    work: dict[str, float] = {}
+    for row in map(json.loads, profile.read_text().splitlines()):
+        script = Path(row["argv"][0]).stem
+        work[script] = max(work.get(script, 0.0), row["seconds"])
+    return repo, (repo / "dvc.lock").read_text(), {script: startup + w for script, w in work.items()}
 
 
 def processes() -> dict[int, tuple[int, int, str]]:
@@ -47,11 +62,15 @@ def processes() -> dict[int, tuple[int, int, str]]:
     return out
 
 
+def stage_pids(proc: subprocess.Popen, script: str) -> list[int]:
+    return [pid for pid, (_, sid, cmd) in processes().items() if sid == proc.pid and f"stages/{script}.py" in cmd]
+
+
 def kill_stage_command(proc: subprocess.Popen, script: str, delay: float) -> bool:
     """Wait for the stage's python (in dvc's session) to start, let it run `delay` s, then SIGKILL it
     and every process it forked. False if it had finished before."""
     while proc.poll() is None:
-        found = [pid for pid, (_, sid, cmd) in processes().items() if sid == proc.pid and f"stages/{script}.py" in cmd]
+        found = stage_pids(proc, script)
         if found:
             break
         time.sleep(0.02)
@@ -84,13 +103,46 @@ def assert_cache_valid(repo: Path) -> None:
                 assert (objects / md5[:2] / md5[2:]).is_file(), f"run-cache entry {entry} names a missing {out['path']}"
 
 
+def kill_dvc_after_the_command(proc: subprocess.Popen, script: str) -> bool:
+    """SIGKILL dvc itself (its whole session) the moment the stage's command has exited: while DVC
+    saves the outputs to the cache, writes dvc.lock and the run-cache entry."""
+    while proc.poll() is None and not stage_pids(proc, script):
+        time.sleep(0.01)
+    while proc.poll() is None and stage_pids(proc, script):
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        return False
+    os.killpg(proc.pid, signal.SIGKILL)
+    return True
+
+
+def env_with_python() -> dict:
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1")
+
+
+@pytest.mark.parametrize("kind", ["prepare", "gan", "classifier", "evaluate"])
+def test_dvc_killed_while_it_saves_a_stage_recovers_to_the_same_bytes(reference, kind):
+    repo, expected_lock, _ = reference
+    stage, script = KINDS[kind]
+    proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "-f", "-s", stage], cwd=repo, env=env_with_python(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    killed = kill_dvc_after_the_command(proc, script)
+    proc.wait()
+    assert killed, f"dvc had finished {stage} before it could be killed"
+    assert_cache_valid(repo)
+    dvc(repo, "repro")                                  # whatever DVC had saved or not, this recovers
+    assert (repo / "dvc.lock").read_text() == expected_lock, kind
+    assert_cache_valid(repo)
+    assert "up to date" in dvc(repo, "status").stdout
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_a_stage_killed_anywhere_recovers_to_the_same_bytes(reference, kind):
-    repo, expected_lock = reference
+    repo, expected_lock, durations = reference
     stage, script = KINDS[kind]
     rng = random.Random(f"{SEED}-{kind}")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1")
-    window = 4.0                       # seconds: start-up plus the work of a tiny stage here
+    env = env_with_python()
+    window = durations[script]         # start-up plus this stage's work in the uninterrupted run
     for attempt in range(6):
         delay = rng.uniform(0.0, window)
         proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "-f", "-s", stage], cwd=repo, env=env,

@@ -51,17 +51,18 @@ def test_kid_is_zero_for_one_distribution_and_grows_with_a_shift():
     assert shifts[0] < shifts[1] < shifts[2]
 
 
-@pytest.mark.parametrize("counts,cap", [([40, 33, 33], 100), ([2] * 40 + [5, 7, 9], 50), ([30] * 43, 43),
-                                        ([500, 3, 1], 10)])
-def test_stratified_subset_keeps_its_cap_and_every_class(counts, cap):
+@pytest.mark.parametrize("counts,cap,expected", [
+    ([40, 33, 33], 100, [38, 31, 31]),                   # 1 each + 97 x (39, 32, 32) / 103: 36.7, 30.1, 30.1
+    ([2] * 40 + [5, 7, 9], 50, [2] * 4 + [1] * 36 + [2, 2, 2]),   # 43 + the 7 largest remainders
+    ([30] * 43, 43, [1] * 43),
+    ([500, 3, 1], 10, [8, 1, 1])])
+def test_stratified_subset_keeps_its_cap_and_every_class(counts, cap, expected):
     from synthmix.evaluate.corruptions import stratified_subset
 
     labels = np.repeat(np.arange(len(counts)), counts)
     picked = stratified_subset(labels, cap, seed=0)
     assert len(picked) == cap and len(np.unique(picked)) == cap
-    assert set(labels[picked]) == set(range(len(counts)))
-    share = np.bincount(labels[picked], minlength=len(counts)) / cap
-    assert np.all(np.abs(share - np.asarray(counts) / sum(counts)) <= 1 / cap + len(counts) / cap)
+    assert np.bincount(labels[picked], minlength=len(counts)).tolist() == expected
 
 
 def test_failure_level_compares_with_the_clean_accuracy_of_the_same_subset():
@@ -83,18 +84,28 @@ def test_failure_level_compares_with_the_clean_accuracy_of_the_same_subset():
 
 
 def test_the_test_split_is_scored_in_float32_whatever_runtime_amp(monkeypatch):
-    """runtime.amp is for training: scoring never asks for autocast (on CUDA it would be bf16)."""
-    import inspect
-
+    """runtime.amp is for training: scoring never asks for autocast (on CUDA it would be bf16), and
+    runs with TF32 off (cuDNN's default on Ampere and newer), the robustness sets included."""
     import torch
 
     import synthmix.evaluate.score as score
+    from synthmix.data.store import RobustnessSets
 
     calls = []
     real = score.predict_logits
-    monkeypatch.setattr(score, "predict_logits", lambda *a, **k: calls.append(k) or real(*a, **k))
+
+    def spy(*args, **kwargs):
+        calls.append((len(args), kwargs.get("amp", False), torch.backends.cudnn.allow_tf32,
+                      torch.backends.cuda.matmul.allow_tf32))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(score, "predict_logits", spy)
+    torch.backends.cudnn.allow_tf32 = True
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
     images, labels = np.zeros((3, 2, 2, 1), np.uint8), np.array([0, 1, 0])
-    score.score_run(model, images, labels, None, ["a", "b"], torch.device("cpu"))
-    assert calls and all(not k.get("amp", False) for k in calls)
-    assert "amp" not in inspect.signature(score.score_run).parameters
+    sets = RobustnessSets(kinds=["blur"], levels=[0.5], indices=[0, 2], labels=labels[[0, 2]],
+                          images={"blur": np.zeros((1, 2, 2, 2, 1), np.uint8)})
+    score.score_run(model, images, labels, sets, ["a", "b"], torch.device("cpu"))
+    assert len(calls) == 2                               # the test split, then the one corrupted set
+    assert all(n_args <= 3 and not amp and not tf32_conv and not tf32_mm for n_args, amp, tf32_conv, tf32_mm in calls)
+    assert torch.backends.cudnn.allow_tf32                # restored after scoring

@@ -53,6 +53,8 @@ def test_shipped_params_are_valid_and_complete():
     ("data", "classes", ["0", "trailing "], ["data.classes[1]", "space"]),
     ("data", "classes", ["0", ""], ["data.classes[1]", "empty"]),
     ("data", "classes", ["a", "a"], ["data.classes", "repeated"]),
+    ("data", "classes", ["Cat", "cat"], ["data.classes", "differ only in case"]),
+    ("data", "classes", ["0", "x" * 201], ["data.classes[1]", "201 bytes"]),
 ])
 def test_bad_values_name_key_value_and_what_is_allowed(section, key, value, words):
     with pytest.raises(ParamsError) as e:
@@ -194,3 +196,18 @@ def test_valid_name_tuples_are_the_registries_keys():
     assert set(params.GAN_FAMILIES) == set(LOSSES)
     assert set(params.DIFFAUGMENT_POLICIES) == set(POLICIES)
     assert set(params.CORRUPTION_KINDS) == set(CORRUPTIONS)
+
+
+@pytest.mark.parametrize("written,ok", [("[00000, 00007]", False), ("[08, 09]", False), ("[yes, no]", False),
+                                        ("[1e3, 2]", False), ('["00000", "00007"]', True), ("[0, 1, 2]", True),
+                                        ("[cat, dog]", True)])
+def test_class_names_must_read_as_written_by_both_yaml_parsers(tmp_path, written, ok):
+    """DVC (YAML 1.2) fills stage names and paths from data.classes, params.py reads YAML 1.1: a name
+    either reads differently as text (00008 -> 8, yes -> True) is refused, with the quoted form."""
+    path = tmp_path / "params.yaml"
+    path.write_text(f"data:\n  classes: {written}\n")
+    if ok:
+        assert load_params(path).data.classes == [c.strip(' "') for c in written.strip("[]").split(",")]
+    else:
+        with pytest.raises(ParamsError, match=r"unquoted, YAML reads it as .*write it quoted: \""):
+            load_params(path)

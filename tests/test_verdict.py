@@ -201,3 +201,10 @@ def test_answer_paragraph_reads_from_the_numbers():
     assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
     assert "450 optimizer steps" in text and "Warning" in text
     assert "about 0.60 to 0.90 points between the mixes and real with 80% power" in text
+
+
+def test_class_names_read_as_written_in_markdown():
+    from synthmix.report.markdown import md_cell, md_text
+
+    assert md_cell("golden | retriever") == "golden \\| retriever"
+    assert md_text("a_b *c* `d` <e>") == "a\\_b \\*c\\* \\`d\\` \\<e\\>"

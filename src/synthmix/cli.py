@@ -123,12 +123,14 @@ def train_gans(args: argparse.Namespace) -> int:
         print(f"error: classes {unknown} are not in data.classes {params.data.classes}", file=sys.stderr)
         return 2
     gpus = visible_gpus()
-    if args.jobs > 1 and params.runtime.threads == 0 and not gpus:
+    on_cpu = params.runtime.device == "cpu" or not gpus
+    if args.jobs > 1 and params.runtime.threads == 0 and on_cpu:
         # each stage computes with runtime.threads torch threads, and a GAN's bytes depend on that
         # count: sharing the cores out among the jobs would give other bytes than `dvc repro` under
         # the same params (and the run-cache would hold both); all cores each would oversubscribe them
-        print(f"error: --jobs {args.jobs} on CPU with runtime.threads 0 (all cores, {os.cpu_count()} here): set "
-              f"runtime.threads in params.yaml to the cores each stage may use (e.g. {max(1, (os.cpu_count() or 1) // args.jobs)}"
+        cores = len(os.sched_getaffinity(0))
+        print(f"error: --jobs {args.jobs} on CPU with runtime.threads 0 (all cores, {cores} here): set "
+              f"runtime.threads in params.yaml to the cores each stage may use (e.g. {max(1, cores // args.jobs)}"
               f" for {args.jobs} jobs); it is a param of the GAN stages, so their bytes follow it and not --jobs",
               file=sys.stderr)
         return 2
@@ -228,7 +230,8 @@ def build_parser() -> Parser:
     sub = ap.add_subparsers(dest="command", required=True, parser_class=Parser)
     t = sub.add_parser("train-gans", help="train the per-class GANs in parallel")
     t.add_argument("--jobs", "-j", type=int, default=2, help="stages at once (default 2)")
-    t.add_argument("--classes", nargs="*", help="only these classes (default: data.classes)")
+    t.add_argument("--classes", nargs="*", action="extend", help="only these classes (default: data.classes); "
+                   "a name starting with '-' as --classes=NAME")
     t.add_argument("--generate", action="store_true", help="then run refine and synthesize")
     t.add_argument("--log-dir", default=".synthmix/logs", help="one log file per stage")
     s = sub.add_parser("sweep", help="queue mix.ratios experiments and run them in parallel")

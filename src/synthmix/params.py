@@ -418,7 +418,10 @@ def class_name_problem(name: str) -> str | None:
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         return "it contains a control character (a newline, a tab...), which file names and commands cannot carry safely"
     if name != name.strip():
-        return "it starts or ends with a space, which Git's ignore files (where DVC lists outputs) drop"
+        return "it starts or ends with a space, which is easily lost when the name is typed or copied (and Git drops a trailing one in ignore files)"
+    if len(name.encode()) > 200:
+        return (f"it is {len(name.encode())} bytes long: a file name holds at most 255 bytes, and a class's files add "
+                "suffixes and temporary-file marks to it (at most 200)")
     return None
 
 
@@ -428,6 +431,11 @@ def _check_combination(p: Params) -> None:
         problem = class_name_problem(name)
         if problem:
             raise ParamsError(f"params: data.classes[{i}] = {name!r}: {problem}")
+    folded = [name.casefold() for name in p.data.classes]
+    twins = sorted({name for name in p.data.classes if folded.count(name.casefold()) > 1})
+    if twins:
+        raise ParamsError(f"params: data.classes = {twins}: names that differ only in case are one file on "
+                          "case-insensitive file systems (macOS, Windows); rename one")
     if len(p.data.classes) < 2:
         raise ParamsError(f"params: data.classes = {p.data.classes!r}: a classifier needs at least 2 classes")
     if p.robustness.max_images < len(p.data.classes):
@@ -509,4 +517,25 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         what = " ".join(str(getattr(e, "problem", None) or e).split())
         raise ParamsError(f"params: {path} is not valid YAML{where}: {what}") from None
+    check_class_names_read_alike(text)
     return parse_params(doc)
+
+
+def check_class_names_read_alike(text: str) -> None:
+    """Refuse an unquoted class name that YAML turns into something else than its text: DVC reads
+    params.yaml as YAML 1.2 (ruamel) to fill stage names and paths, this module as YAML 1.1, and
+    `00008`, `08`, `1e3` or `yes` are numbers or booleans to one or both, so the GAN stage of class
+    `00008` would look for `train/8.npy` while `prepare` wrote `train/00008.npy`."""
+    raw = (yaml.load(text, Loader=yaml.BaseLoader) or {}).get("data", {})
+    raw = raw.get("classes") if isinstance(raw, dict) else None
+    if not isinstance(raw, list):
+        return
+    from ruamel.yaml import YAML                  # DVC's parser (installed with dvc)
+
+    ours = (yaml.safe_load(text).get("data") or {}).get("classes")
+    dvcs = (YAML(typ="safe", pure=True).load(text).get("data") or {}).get("classes")
+    for i, (written, mine, theirs) in enumerate(zip(raw, ours, dvcs)):
+        as_dvc = ("true" if theirs else "false") if isinstance(theirs, bool) else str(theirs)
+        if written != str(mine) or written != as_dvc:
+            raise ParamsError(f"params: data.classes[{i}] = {written!r}: unquoted, YAML reads it as {mine!r} here and "
+                              f"{theirs!r} in DVC, not as the text {written!r}; write it quoted: \"{written}\"")

@@ -34,11 +34,11 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
     first. `register` records the path as an output of this stage run.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
     tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         tmp = Path(name)
@@ -47,12 +47,16 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
         if register:
             WRITTEN.append(path)
     except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(e):
             raise disk_full(path, e) from None
         raise
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def human_size(n: int) -> str:

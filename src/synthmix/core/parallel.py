@@ -10,6 +10,7 @@ before the stage has run any torch computation, and never on CUDA (one process o
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, TypeVar
 
@@ -25,6 +26,9 @@ def _call(item):
 
 def _one_thread() -> None:
     torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group: the stage process stops the workers (_stop_workers),
+    # so a worker must not die of it on its own, printing a traceback per worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def map_one_thread_each(fn: Callable[[object], T], items: Iterable, workers: int) -> list[T]:

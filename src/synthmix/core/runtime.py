@@ -30,7 +30,7 @@ def setup(runtime: RuntimeParams) -> torch.device:
 def cpu_threads(runtime: RuntimeParams) -> int:
     """runtime.threads, or 0 = all the machine's cores. (Never a share that depends on how many
     stages run at once: a stage's bytes depend on its thread count, so that count is a param.)"""
-    return runtime.threads or (os.cpu_count() or 1)
+    return runtime.threads or len(os.sched_getaffinity(0))      # the cores this process may run on
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -52,3 +52,15 @@ def autocast(device: torch.device, amp: bool):
 def maybe_compile(module: torch.nn.Module, enabled: bool) -> torch.nn.Module:
     """torch.compile(module) when enabled; the compiled wrapper shares the module's parameters."""
     return torch.compile(module) if enabled else module
+
+
+@contextlib.contextmanager
+def full_precision():
+    """float32 arithmetic inside: besides no autocast (the caller's part), no TF32, which cuDNN
+    convolutions and CUDA matmuls use by default on Ampere and newer GPUs."""
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved

@@ -39,7 +39,7 @@ def run(main: Callable[[], None]) -> None:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
         if isinstance(e, KeyboardInterrupt):      # Ctrl-C: one line, not a traceback from wherever it landed
-            print(f"interrupted: {Path(sys.argv[0]).name} stopped, nothing of it kept", file=sys.stderr)
+            print(f"interrupted: {Path(sys.argv[0]).name} stopped; its partial outputs were removed", file=sys.stderr)
             sys.exit(130)
         raise
 

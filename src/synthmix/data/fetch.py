@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from synthmix.core.errors import DataError
+from synthmix.core.io import disk_full, is_disk_full
 from synthmix.core.progress import progress
 
 
@@ -134,6 +135,8 @@ def _download(url: str, dest: Path, timeout: float) -> None:
         raise DataError(f"{url}: truncated download, {len(e.partial)} bytes then the connection "
                         "closed") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+        if is_disk_full(e):            # not the mirror's fault: trying the next one would fail the same way
+            raise disk_full(dest, e) from None
         raise DataError(f"{url}: download failed ({type(e).__name__}: {e})") from None
     finally:
         part.unlink(missing_ok=True)
@@ -173,4 +176,6 @@ def safe_extract(archive: Path, target: Path) -> None:
             else:
                 t.extractall(target, members=members)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
+        if is_disk_full(e):            # the archive is fine: the extraction did not fit
+            raise disk_full(target, e) from None
         raise DataError(f"{archive}: not a readable archive ({type(e).__name__}: {e})") from None

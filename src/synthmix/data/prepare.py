@@ -57,8 +57,10 @@ def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
                  n_train: int, class_name: str) -> dict[str, np.ndarray]:
     """One class's split when its images come in groups (GTSRB: ~30 frames of one physical sign per
     track) that must not span two splits. The test split takes the group -1 (official test images)
-    and then whole groups in a seeded order until it holds `n_test`; validation and training take
-    the next groups' images in order, and the frames of a group cut short are used nowhere else."""
+    and then whole groups in a seeded order until it holds at least `n_test`. The other groups are
+    shared out between validation and training in proportion to n_val : n_train, and each of those
+    splits takes its images round-robin over its groups (the first frame of every group, then the
+    second...), so it holds as many physical signs as it can; frames not taken are used nowhere."""
     unique = np.unique(groups)
     order = [g for g in unique[rng.permutation(len(unique))] if g != -1]
     members = {g: idx[groups == g] for g in order}
@@ -66,16 +68,24 @@ def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
     while sum(map(len, test)) < n_test and queue:
         test.append(members[queue.pop(0)])
     out = {"test": np.concatenate(test)}
-    for split, want in (("val", n_val), ("train", n_train)):
-        taken: list[np.ndarray] = []
-        while sum(map(len, taken)) < want and queue:
-            taken.append(members[queue.pop(0)])
-        out[split] = np.concatenate(taken or [idx[:0]])[:want]
+    n_val_groups = min(len(queue) - 1, max(1, round(len(queue) * n_val / (n_val + n_train)))) if n_train else len(queue)
+    for split, want, share in (("val", n_val, queue[:n_val_groups]), ("train", n_train, queue[n_val_groups:])):
+        out[split] = round_robin([members[g] for g in share], want)
         if len(out[split]) < want:
             raise DataError(f"class {class_name!r}: its groups (physical tracks) give {len(out[split])} {split} "
                             f"images after {len(out['test'])} test images, fewer than the {want} asked for: "
                             "lower data.per_class or data.val_per_class")
     return out
+
+
+def round_robin(groups: list[np.ndarray], n: int) -> np.ndarray:
+    """The first `n` of: every group's first item, then every group's second..."""
+    longest = max(map(len, groups), default=0)
+    grid = np.full((longest, len(groups)), -1, np.int64)          # (position in group, group)
+    for j, g in enumerate(groups):
+        grid[:len(g), j] = g
+    flat = grid.reshape(-1)
+    return flat[flat >= 0][:n]
 
 
 def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParams,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from synthmix.core.errors import DataError
 from synthmix.core.io import load_json, load_npy, save_json, save_npy
 
 
@@ -34,7 +35,7 @@ def read_groups(dir: Path, n: int) -> np.ndarray | None:
         return None
     groups = load_npy(path)
     if groups.shape != (n,) or groups.dtype != np.int64:
-        raise ValueError(f"{path}: expected int64 ({n},), got {groups.dtype} {groups.shape}")
+        raise DataError(f"{path}: expected int64 ({n},), got {groups.dtype} {groups.shape}")
     return groups
 
 

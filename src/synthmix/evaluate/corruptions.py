@@ -95,7 +95,8 @@ def corrupt(images: np.ndarray, kind: str, level: float, seed: int) -> np.ndarra
 
 def stratified_subset(labels: np.ndarray, max_images: int, seed: int) -> np.ndarray:
     """Sorted indices of exactly min(max_images, N) items: one image of every class, then the rest in
-    proportion to each class's share (largest remainders), drawn with a seeded permutation per class.
+    proportion to each class's images beyond its first (largest remainders), drawn with a seeded
+    permutation per class.
     max_images must be at least the number of classes (params check)."""
     labels = np.asarray(labels)
     if len(labels) <= max_images:

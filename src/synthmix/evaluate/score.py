@@ -7,6 +7,7 @@ import torch
 
 from synthmix.core.images import to_model
 from synthmix.core.progress import progress
+from synthmix.core.runtime import full_precision
 from synthmix.data.store import RobustnessSets
 from synthmix.evaluate.metrics import classification_metrics, ece_from_bins, reliability
 from synthmix.models.cnn import predict_logits
@@ -19,14 +20,15 @@ def score_run(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, ro
     reliability bins) and the per-image predictions (for McNemar's test and the confusion plots);
     and, unless `robustness` is None, accuracy on each corrupted set, per type and level (the
     costly part: 24 corrupted sets of up to 2,000 images by default). Always in float32, also on
-    CUDA: runtime.amp is for training, and the scores must not depend on it."""
-    probs = predict_logits(model, to_model(images, device)).softmax(1)      # (N, K)
-    confidence, pred = (t.cpu().numpy() for t in probs.max(1))
-    m = classification_metrics(labels, pred, class_names)
-    m["reliability"] = reliability(confidence, pred == labels)
-    m["ece"] = ece_from_bins(m["reliability"])
-    m["predictions"] = pred.tolist()
-    m["robustness"] = None if robustness is None else robustness_curves(model, pred, robustness, device)
+    CUDA (no autocast, no TF32): runtime.amp is how a model trains, not how it is scored."""
+    with full_precision():
+        probs = predict_logits(model, to_model(images, device)).softmax(1)      # (N, K)
+        confidence, pred = (t.cpu().numpy() for t in probs.max(1))
+        m = classification_metrics(labels, pred, class_names)
+        m["reliability"] = reliability(confidence, pred == labels)
+        m["ece"] = ece_from_bins(m["reliability"])
+        m["predictions"] = pred.tolist()
+        m["robustness"] = None if robustness is None else robustness_curves(model, pred, robustness, device)
     return m
 
 

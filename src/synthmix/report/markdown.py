@@ -79,7 +79,7 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
                      f"scale of held-out real images): copy rate {q['copy_rate']:.3f} in pixels, {q['judge_copy_rate']:.3f} "
                      f"in judge features (a new real image: about 0.05); authenticity {_f3(q['authenticity'])} in pixels "
                      f"(held-out real images: {_f3(q['heldout_authenticity'])})"
-                     + (f"; **mostly near-copies ({', '.join(q['mostly_copies'])}): every variant trained on them "
+                     + (f"; **mostly near-copies ({', '.join(map(md_text, q['mostly_copies']))}): every variant trained on them "
                         "is flagged**." if q["mostly_copies"] else "."))
     if "inception_fid" in q:
         n_syn, n_real = q["inception_images"]
@@ -108,6 +108,12 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
         lines.append(f"| {md_cell(name)} | " + " | ".join(f"{per[name]['kept']} / {per[name]['drawn']}"
                                                  for per in filtering["per_seed"].values()) + f" | {cut} |")
     return "\n".join(lines) + "\n"
+
+
+def md_text(text: str) -> str:
+    """Text (a class name) in running Markdown: characters that would start emphasis, code, links or
+    HTML are backslash-escaped, so the name reads as written."""
+    return "".join("\\" + c if c in "\\`*_[]<>|#" else c for c in text)
 
 
 def md_cell(text: str) -> str:
