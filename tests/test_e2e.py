@@ -227,21 +227,23 @@ def test_html_report_renders_in_headless_chromium(repo, tmp_path):
 # drew a non-empty canvas, in an attribute that --dump-dom prints.
 PLOTS_PROBE = """<script>window.addEventListener('load', () => setTimeout(() => {
   const drawn = [...document.querySelectorAll('canvas')].filter(c => c.width > 0 && c.height > 0).length;
-  document.body.setAttribute('data-probe', `plots=${document.querySelectorAll('.vega-embed').length};` +
-    `drawn=${drawn};divs=${document.querySelectorAll('div[id] > script').length}`);
+  document.body.setAttribute('data-probe', `plots=${document.querySelectorAll('.vega-embed').length};drawn=${drawn}`);
 }, 2000));</script></body>"""
 
 
 def render_offline(exe: str, page: Path, tmp_path: Path) -> dict:
-    """Open `page` in headless Chromium with every host unresolvable and no proxy to reach one."""
-    page.write_text(page.read_text(encoding="utf-8").replace("</body>", PLOTS_PROBE), encoding="utf-8")
+    """Open `page` in headless Chromium with every host unresolvable and no proxy to reach one;
+    `divs`: the plots DVC put in the page (its `<div id = "...">`, each with a vegaEmbed call)."""
+    html = page.read_text(encoding="utf-8")
+    head, tail = html.rsplit("</body>", 1)          # the last one: vega-embed's code holds the string too
+    page.write_text(head + PLOTS_PROBE + tail, encoding="utf-8")
     out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
                           "--proxy-server=http://127.0.0.1:9", f"--user-data-dir={tmp_path / 'profile'}",
                           "--virtual-time-budget=15000", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
-    return {k: int(v) for k, v in (kv.split("=") for kv in
-                                   re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))}
+    probe = {k: int(v) for k, v in (kv.split("=") for kv in re.search(r'data-probe="([^"]*)"', out.stdout).group(1).split(";"))}
+    return probe | {"divs": html.count('<div id = "')}
 
 
 def test_dvc_plots_draw_offline(repo, tmp_path):
