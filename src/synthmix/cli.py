@@ -128,7 +128,9 @@ def train_gans(args: argparse.Namespace) -> int:
         # each stage computes with runtime.threads torch threads, and a GAN's bytes depend on that
         # count: sharing the cores out among the jobs would give other bytes than `dvc repro` under
         # the same params (and the run-cache would hold both); all cores each would oversubscribe them
-        cores = len(os.sched_getaffinity(0))
+        from synthmix.core.runtime import available_cores
+
+        cores = available_cores()
         print(f"error: --jobs {args.jobs} on CPU with runtime.threads 0 (all cores, {cores} here): set "
               f"runtime.threads in params.yaml to the cores each stage may use (e.g. {max(1, cores // args.jobs)}"
               f" for {args.jobs} jobs); it is a param of the GAN stages, so their bytes follow it and not --jobs",

@@ -30,7 +30,13 @@ def setup(runtime: RuntimeParams) -> torch.device:
 def cpu_threads(runtime: RuntimeParams) -> int:
     """runtime.threads, or 0 = all the machine's cores. (Never a share that depends on how many
     stages run at once: a stage's bytes depend on its thread count, so that count is a param.)"""
-    return runtime.threads or len(os.sched_getaffinity(0))      # the cores this process may run on
+    return runtime.threads or available_cores()
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, where the OS has one: Linux), else all."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
