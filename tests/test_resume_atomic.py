@@ -94,17 +94,22 @@ def test_failed_stage_removes_its_outputs(tmp_path, capsys):
     io.WRITTEN.clear()
 
 
-def test_sigterm_removes_partial_outputs(tmp_path):
+def stage_signalled_midway(tmp_path, signame: str) -> subprocess.CompletedProcess:
+    """A stage that writes a.npy, receives `signame`, then would write b.npy."""
     code = f"""
 import os, signal, numpy as np
 from synthmix.core import io, stage
 def main():
     io.save_npy({str(tmp_path / 'a.npy')!r}, np.zeros(3))
-    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.{signame})
     io.save_npy({str(tmp_path / 'b.npy')!r}, np.zeros(3))
 stage.run(main)
 """
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_sigterm_removes_partial_outputs(tmp_path):
+    r = stage_signalled_midway(tmp_path, "SIGTERM")
     assert r.returncode == 128 + 15, r.stderr
     assert not (tmp_path / "a.npy").exists() and not (tmp_path / "b.npy").exists()
 
@@ -127,16 +132,7 @@ def test_checkpoints_load_weights_only(tmp_path):
 
 
 def test_ctrl_c_removes_partial_outputs_and_says_one_line(tmp_path):
-    code = f"""
-import os, signal, numpy as np
-from synthmix.core import io, stage
-def main():
-    io.save_npy({str(tmp_path / 'a.npy')!r}, np.zeros(3))
-    os.kill(os.getpid(), signal.SIGINT)
-    io.save_npy({str(tmp_path / 'b.npy')!r}, np.zeros(3))
-stage.run(main)
-"""
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    r = stage_signalled_midway(tmp_path, "SIGINT")
     assert r.returncode == 130, r.stderr
     assert not (tmp_path / "a.npy").exists() and not (tmp_path / "b.npy").exists()
     assert "Traceback" not in r.stderr and "interrupted:" in r.stderr and len(r.stderr.strip().splitlines()) <= 2
