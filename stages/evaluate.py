@@ -2,7 +2,7 @@
 aggregated over replicates: mean +- std, the budget check, each variant against `real` replicate by
 replicate (mean difference, 1 - evaluate.alpha interval, paired t-test, Holm over the variants, the smallest
 detectable difference), train-on-real / test-on-synthetic, the files `dvc plots` draws, and
-SmoothGrad saliency maps of `real` and the best mix."""
+SmoothGrad x input saliency maps of `real` and the best mix."""
 import argparse
 from pathlib import Path
 
@@ -67,15 +67,16 @@ def signed(x: float) -> str:
 
 
 def save_saliency(out: Path, results: dict, data, load, per_class: int, device) -> None:
-    """SmoothGrad maps of `real` and the best mix (replicate 0) over the first test images of each class."""
+    """SmoothGrad x input maps of `real` and the best mix (replicate 0) over the first test images of each class."""
     shown = variants_to_show({v: r["accuracy"] for v, r in results.items()})
     pick = images_to_show(data.test_labels, len(data.class_names), per_class)
     if len(pick):
         images, labels = data.test_images[pick], data.test_labels[pick]
         maps = [smoothgrad(load(v, 0), images, labels, device, seed=0) for v in shown]
         save_grid(out / "saliency.png", saliency_panel(images, maps), nrow=(1 + len(shown)) * per_class)
-    save_json(out / "saliency.json", {"variants": shown, "replicate": 0, "per_class": per_class, "method": "SmoothGrad",
-                                      "columns": ["image"] + shown, "test_indices": pick.tolist()})
+    save_json(out / "saliency.json", {"variants": shown, "replicate": 0, "per_class": per_class,
+                                      "method": "SmoothGrad x input", "columns": ["image"] + shown,
+                                      "test_indices": pick.tolist()})
 
 
 if __name__ == "__main__":

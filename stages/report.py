@@ -1,7 +1,8 @@
-"""Stage report: summary.json for `dvc metrics`, rows for accuracy vs ratio, the data of the
+"""Stage report: headline.json for `dvc metrics` and `dvc exp show`, summary.json, rows for accuracy vs ratio, the data of the
 top-level `dvc plots`, report.md, and the self-contained report.html (every figure embedded) for a
 person to open in a browser. Rendering only: it computes no measurement."""
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from synthmix.params import load_params
 from synthmix.report import plots
 from synthmix.report.html import render_html
 from synthmix.report.markdown import render_markdown
-from synthmix.report.summary import answer, ratio_rows, run_settings, summarize
+from synthmix.report.summary import answer, headline, ratio_rows, run_settings, summarize
 from synthmix.variants import all_variants
 
 
@@ -64,7 +65,9 @@ def main() -> None:
     ap.add_argument("--classifier-metrics", type=Path, required=True,
                     help="directory of <variant>/<replicate>/plots/metrics (training curves)")
     ap.add_argument("--plots", type=Path, required=True, help="directory for the top-level plot data")
-    ap.add_argument("--summary", type=Path, required=True, help="summary JSON to write")
+    ap.add_argument("--summary", type=Path, required=True, help="summary JSON to write (every headline number)")
+    ap.add_argument("--headline", type=Path, required=True,
+                    help="the metrics JSON to write: the few numbers `dvc exp show` and `dvc metrics diff` compare")
     ap.add_argument("--rows", type=Path, required=True, help="accuracy-vs-ratio TSV to write")
     ap.add_argument("--report", type=Path, required=True, help="markdown report to write")
     ap.add_argument("--html", type=Path, required=True, help="self-contained HTML report to write")
@@ -79,7 +82,9 @@ def main() -> None:
     first_gan = load_json(gan_metrics / data.class_names[0] / "metrics.json")
     settings = run_settings(data.meta, first_gan["steps"], params.mix.mode)
     save_json(args.summary, summary)
-    write_bytes(args.rows, ratio_rows(results).encode())
+    # in the order built (variants as in the report, real first): `dvc exp show` keeps it for its columns
+    write_bytes(args.headline, (json.dumps(headline(summary), indent=2) + "\n").encode())
+    write_bytes(args.rows, ratio_rows(results, params.mix.mode).encode())
     write_bytes(args.report, render_markdown(summary, results, filtering, quality, settings, alpha).encode())
     write_plot_data(args.plots, results, data.class_names, params.classifier.replicates, gan_metrics,
                     args.classifier_metrics)

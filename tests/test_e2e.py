@@ -68,7 +68,8 @@ def make_repo(dest: Path, params: dict | None = None) -> Path:
     # the plot templates and the config (the offline plots page); the rest is dvc init's
     own_dvc = [f for f in files if f.startswith(".dvc/plots/") or f == ".dvc/config"]
     for name in files:
-        if not name.startswith((".dvc/", "tests/")):
+        # main's own run's metrics (kept in git) are not this repository's
+        if not name.startswith((".dvc/", "tests/")) and name != "metrics/headline.json":
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
     for leftover in ("dvc.lock",):
@@ -93,7 +94,7 @@ def digest(path: Path) -> dict[str, str]:
 def repo(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("e2e"))
     first = repro(repo)
-    expected = {"download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real",
+    expected = {"locate", "download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real",
                 "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
     expected |= {f"train_gan@{c}-0" for c in ("0", "1")}
     assert first == expected
@@ -108,8 +109,12 @@ def test_outputs_exist_and_make_sense(repo):
     for v in summary["variants"].values():
         assert 0.0 <= v["accuracy"] <= 1.0
     rows = (repo / "metrics/accuracy_vs_ratio.tsv").read_text().splitlines()
-    assert rows[0].split("\t")[:3] == ["ratio", "variant", "accuracy"]
-    assert [r.split("\t")[0] for r in rows[1:]] == ["0", "50", "100"]
+    assert rows[0].split("\t")[:4] == ["ratio", "variant", "series", "accuracy"]
+    # the mix line, synthetic only at 100, and real and augmented as reference lines across the chart
+    assert [r.split("\t")[:3] for r in rows[1:]] == [
+        ["50", "mix_50", "mix (add mode)"], ["100", "synthetic", "synthetic only"], ["0", "real", "real (reference)"],
+        ["100", "real", "real (reference)"], ["0", "augmented", "augmented (reference)"],
+        ["100", "augmented", "augmented (reference)"]]
     assert (repo / "metrics/gan/0/1/samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| mix_50 |" in (repo / "metrics/report.md").read_text()
     real = summary["variants"]["real"]
@@ -155,8 +160,10 @@ def test_outputs_exist_and_make_sense(repo):
     conf = (repo / "metrics/evaluate/confusion/real.csv").read_text().splitlines()
     assert conf[0] == "actual,predicted" and len(conf) > 10
     # dvc sees the declared metrics and plots
-    shown = dvc(repo, "metrics", "show", "--json").stdout
-    assert "mix_50" in shown and "accuracy" in shown
+    shown = json.loads(dvc(repo, "metrics", "show", "--json").stdout)[""]["data"]
+    assert list(shown) == ["metrics/headline.json"]                       # the one metrics file
+    assert shown["metrics/headline.json"]["data"] == json.loads((repo / "metrics/headline.json").read_text())
+    assert set(shown["metrics/headline.json"]["data"]["acc"]) == {"real", "augmented", "synthetic", "mix_50"}
     plots = json.loads(dvc(repo, "plots", "show", "--json").stdout)
     assert not plots.get("errors"), plots.get("errors")
     names = list(plots["data"])
@@ -346,20 +353,61 @@ def test_classifier_param_never_reruns_gans(repo):
     assert repro(repo) == set()
 
 
-def test_metrics_diff_between_two_ratio_experiments(repo):
+def metric_columns(shown: list[dict]) -> dict[str, set[str]]:
+    """Per experiment row of `dvc exp show --json`, its metric columns (file:flattened key)."""
+    def flat(x, prefix: str) -> set[str]:
+        if isinstance(x, dict):
+            return {c for k, v in x.items() for c in flat(v, f"{prefix}.{k}" if prefix else k)}
+        return {prefix}
+    rows = [r for row in shown for r in [row] + [e for ex in row.get("experiments") or [] for e in ex["revs"]]]
+    return {r.get("name") or r["rev"]: {f"{f}:{c}" for f, m in (r["data"].get("metrics") or {}).items()
+                                        for c in flat(m.get("data", {}), "")} for r in rows}
+
+
+def test_metrics_diff_between_two_ratio_experiments_on_a_fresh_clone(repo, tmp_path):
     import json
 
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "baseline"], repo)
     dvc(repo, "exp", "run", "-n", "ratios-25", "-S", "mix.ratios=[25]")
     dvc(repo, "exp", "run", "-n", "ratios-75", "-S", "mix.ratios=[75]")
-    diff = json.loads(dvc(repo, "metrics", "diff", "--json", "ratios-25", "ratios-75").stdout)["metrics/summary.json"]
-    a, b = diff["variants.mix_25.accuracy"], diff["variants.mix_75.accuracy"]
+    # a compact `dvc exp show`: the headline only (per-run files are outputs, not metrics)
+    columns = metric_columns(json.loads(dvc(repo, "exp", "show", "--json").stdout))
+    assert columns["ratios-25"] and max(len(c) for c in columns.values()) <= 60
+    assert {f"metrics/headline.json:acc.{v}" for v in ("real", "augmented", "synthetic", "mix_75")} \
+        <= columns["ratios-75"]
+    # a fresh clone holds the headline in git: no DVC cache needed to compare experiments
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    dvc(clone, "exp", "pull", "origin", "ratios-25", "ratios-75", "--no-cache")
+    out = dvc(clone, "metrics", "diff", "--json", "ratios-25", "ratios-75")
+    assert "failed to load" not in out.stderr + out.stdout
+    diff = json.loads(out.stdout)["metrics/headline.json"]
+    a, b = diff["acc.mix_25"], diff["acc.mix_75"]
     assert 0.0 <= a["old"] <= 1.0 and a["new"] is None      # only in the first experiment
     assert b["old"] is None and 0.0 <= b["new"] <= 1.0      # only in the second
-    assert b["new"] == json.loads((repo / "metrics/summary.json").read_text())["variants"]["mix_75"]["accuracy"]
-    table = dvc(repo, "metrics", "diff", "ratios-25", "ratios-75").stdout
-    assert "variants.mix_25.accuracy" in table and "variants.mix_75.accuracy" in table
+    assert b["new"] == json.loads((repo / "metrics/headline.json").read_text())["acc"]["mix_75"]
+    assert diff["verdict.mix_25"]["old"] in ("better", "worse", "no difference", "not significant")
+    table = dvc(clone, "metrics", "diff", "ratios-25", "ratios-75").stdout
+    assert "acc.mix_25" in table and "pts.mix_75" in table
+    assert "error" not in dvc(clone, "metrics", "diff").stderr.lower()        # workspace vs HEAD, as cloned
+
+
+def test_sweep_counts_only_its_own_experiments_and_prints_the_compact_table(repo, monkeypatch):
+    monkeypatch.setenv("SYNTHMIX_PROGRESS", "1")          # the bar, although the output is no terminal
+    monkeypatch.setenv("COLUMNS", "250")                  # a wide terminal's table (rich fits it to COLUMNS)
+    dvc(repo, "queue", "remove", "--all")
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "before sweep", "--allow-empty"], repo)
+    args = [sys.executable, "-m", "synthmix", "sweep", "--jobs", "1", "--poll", "0.5", "--skip-upstream"]
+    first = run(args + ["--name-prefix", "sweep-a", "25"], repo)
+    second = run(args + ["--name-prefix", "sweep-b", "75"], repo)   # the queue still lists sweep-a's task
+    assert "sweep-a-25: Success" in first.stdout and "sweep-b-75: Success" in second.stdout
+    assert "sweep-a-25" not in second.stdout.split("sweep-b-75: Success")[0]   # not counted as this sweep's
+    assert "1/1" in second.stderr and "2/1" not in second.stderr
+    header = next(line for line in second.stdout.splitlines() if "Experiment" in line)
+    assert "acc.real" in header and "pts.mix_75" in header
+    assert "mix.ratios" not in header and "p_holm" not in header              # no params, only acc and pts
 
 
 def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them(repo):
@@ -407,6 +455,17 @@ def test_replicates_are_paired_and_reported_with_intervals(repo):
     report = (repo / "metrics/report.md").read_text()
     assert "95% Student-t interval" in report and "3 paired replicates per variant" in report
     assert "2 GAN draws as units" in report and "interval, these GANs" in report
+
+
+def test_missing_data_root_is_named_before_dvc_hashes_it(repo):
+    set_params(repo, {"data": {"root": "no/such/folder"}})
+    try:
+        out = dvc(repo, "repro", check=False)
+    finally:
+        set_params(repo, {"data": {"root": "data/downloads"}})
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "data.root = 'no/such/folder': no such folder" in text, text
+    assert "Errno" not in text and "Running stage 'download'" not in text
 
 
 def test_invalid_params_fail_before_any_work(repo):

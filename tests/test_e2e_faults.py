@@ -19,7 +19,7 @@ from test_e2e import TINY, dvc, make_repo, repro
 pytestmark = pytest.mark.e2e
 
 # stage kind -> (a stage of that kind, its script)
-KINDS = {"download": ("download", "download"), "prepare": ("prepare", "prepare"),
+KINDS = {"locate": ("locate", "locate"), "download": ("download", "download"), "prepare": ("prepare", "prepare"),
          "judge": ("train_judge", "train_judge"), "gan": ("train_gan@0-0", "train_gan"),
          "refine": ("refine", "refine"), "synthesize": ("synthesize", "synthesize"),
          "classifier": ("train_real", "train_classifier"), "corrupt": ("corrupt", "corrupt"),

@@ -134,6 +134,7 @@ STAGE_SECTIONS = {
     "train_augmented": ["classifier", "augment", "data.name", "runtime", "robustness.replicates"],
     "train_synthetic": ["classifier", "gan.seeds", "filter.min_unique", "runtime", "robustness.replicates"],
     "train_mix": ["classifier", "gan.seeds", "mix.mode", "filter.min_unique", "runtime", "robustness.replicates"],
+    "locate": ["data.name", "data.root"],
     "download": ["data.name", "data.root", "data.mirror"],
     "evaluate": ["robustness.failure_fraction", "evaluate", "classifier.replicates", "gan.seeds", "mix.ratios",
                  "runtime.device", "runtime.threads", "runtime.deterministic"],
@@ -211,3 +212,15 @@ def test_class_names_must_read_as_written_by_both_yaml_parsers(tmp_path, written
     else:
         with pytest.raises(ParamsError, match=r"unquoted, YAML reads it as .*write it quoted: \""):
             load_params(path)
+
+
+def test_data_root_must_be_an_existing_folder(tmp_path):
+    from synthmix.data.root import check_root
+
+    assert check_root("digits", str(tmp_path)) == {"data.name": "digits", "data.root": str(tmp_path)}
+    with pytest.raises(ParamsError, match=r"data.root = '.*nope': no such folder; it must be the folder of your "
+                                          r"images, one sub-folder per class"):
+        check_root("folder", str(tmp_path / "nope"))
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ParamsError, match="a file, not a folder; it must be the folder where raw files are looked"):
+        check_root("mnist", str(tmp_path / "f"))

@@ -80,10 +80,13 @@ def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
         def forward(self, x):                     # class score = 5 * pixel (2, 3) of channel 0
             return torch.stack([5 * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
 
-    images = np.random.default_rng(0).integers(0, 256, (3, 6, 6, 1), dtype=np.uint8)
+    images = np.random.default_rng(0).integers(1, 256, (3, 6, 6, 1), dtype=np.uint8)
     s = smoothgrad(OnePixel(), images, np.array([0, 1, 0]), torch.device("cpu"), samples=4)
     assert s.shape == (3, 6, 6)
-    assert (s[:, 2, 3] == 1.0).all() and s.sum() == 3.0
+    # the pixel, spread by the 3x3 mean over its neighbours, scaled to 1; nothing anywhere else
+    assert (s[:, 1:4, 2:5] == 1.0).all() and s.sum() == 3 * 9.0
+    images[1, 2, 3] = 0                                # no ink there: gradient x input gives it nothing
+    assert smoothgrad(OnePixel(), images, np.array([0, 1, 0]), torch.device("cpu"), samples=4)[1].max() == 0.0
     o = overlay(images, s)
     assert o.shape == (3, 6, 6, 3) and o.dtype == np.uint8
     assert o[0, 2, 3].tolist() == [255, 255, 0]                                  # the salient pixel: yellow

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -169,10 +170,47 @@ def parse_ratio_settings(settings: list[str]) -> list[list[int]]:
     return out
 
 
-def queue_counts(status: str) -> dict[str, int]:
-    """How many experiments `dvc queue status` lists in each state (Queued, Running, Success, Failed)."""
-    states = ("Queued", "Running", "Success", "Failed")
-    return {s: sum(1 for line in status.splitlines() if f" {s}" in line or line.startswith(s)) for s in states}
+# The table `synthmix sweep` ends with, and the README's one-liner: the experiment, each variant's
+# test accuracy and its paired difference from real in points (metrics/headline.json), no params;
+# --no-pager so that it prints (DVC pipes a tall table into `less` otherwise).
+COMPACT_SHOW = ("exp", "show", "--no-pager", "--drop", ".*", "--keep", r"^(Experiment|acc\..*|pts\..*)$")
+QUEUED = re.compile(r"^Queued experiment '(.+)' for future execution", re.MULTILINE)
+STATES = ("Queued", "Running", "Success", "Failed")
+
+
+def queue_tasks(status: str) -> dict[str, tuple[str, str]]:
+    """`dvc queue status` as {task id: (experiment name, state)}. The table keeps every task the queue
+    has run until `dvc queue remove`, earlier sweeps' included."""
+    tasks = {}
+    for line in status.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[-1] in STATES and parts[0] != "Task":
+            tasks[parts[0]] = (parts[1], parts[-1])
+    return tasks
+
+
+def queue_counts(tasks: dict[str, tuple[str, str]], ours: set[str]) -> dict[str, int]:
+    """How many of this sweep's tasks (ids) are in each state."""
+    return {state: sum(1 for t in ours if tasks.get(t, ("", ""))[1] == state) for state in STATES}
+
+
+def queue_experiments(settings: list[list[int]], name_prefix: str) -> set[str] | None:
+    """Queue one experiment per ratio setting; return the ids of the tasks this call added (the
+    queue may hold older ones), or None when DVC refused one."""
+    before = set(queue_tasks(dvc("queue", "status", capture=True).stdout))
+    names = []
+    for ratios in settings:
+        cmd = ["exp", "run", "--queue", "-S", "mix.ratios=[" + ",".join(map(str, ratios)) + "]"]
+        if name_prefix:
+            cmd += ["-n", f"{name_prefix}-{'-'.join(map(str, ratios))}"]
+        out = dvc(*cmd, capture=True)
+        print(out.stdout, end="", file=sys.stdout)
+        print(out.stderr, end="", file=sys.stderr)
+        if out.returncode != 0:
+            return None
+        names += QUEUED.findall(out.stdout)
+    tasks = queue_tasks(dvc("queue", "status", capture=True).stdout)
+    return {t for t, (name, _) in tasks.items() if t not in before and name in names}
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -193,28 +231,25 @@ def sweep(args: argparse.Namespace) -> int:
     # (and cached) before queueing are reproduced by every experiment, N times over. So: repro once.
     if not args.skip_upstream and dvc("repro").returncode != 0:
         return 1
-    for ratios in settings:
-        cmd = ["exp", "run", "--queue", "-S", "mix.ratios=[" + ",".join(map(str, ratios)) + "]"]
-        if args.name_prefix:
-            cmd += ["-n", f"{args.name_prefix}-{'-'.join(map(str, ratios))}"]
-        if dvc(*cmd).returncode != 0:
-            return 1
-    if dvc("queue", "start", "-j", str(args.jobs)).returncode != 0:
+    ours = queue_experiments(settings, args.name_prefix)
+    if ours is None or dvc("queue", "start", "-j", str(args.jobs)).returncode != 0:
         return 1
-    bar = progress(total=len(settings), desc="experiments", unit="exp")
-    while True:  # wait for the queue to drain, showing what is done
+    bar = progress(total=len(ours), desc="experiments", unit="exp")
+    while True:  # wait for this sweep's tasks to finish, showing how many are done and running
         time.sleep(args.poll)
-        status = dvc("queue", "status", capture=True).stdout
-        counts = queue_counts(status)
+        tasks = queue_tasks(dvc("queue", "status", capture=True).stdout)
+        counts = queue_counts(tasks, ours)
         bar.update(counts["Success"] + counts["Failed"] - bar.n)
         bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
         if not counts["Queued"] and not counts["Running"]:
             break
     bar.close()
     dvc("queue", "stop")
-    print(status)
-    dvc("exp", "show", "--only-changed", "--md")
-    return 1 if queue_counts(status)["Failed"] else 0
+    for task in sorted(ours, key=lambda t: tasks.get(t, (t, ""))[0]):
+        name, state = tasks.get(task, (task, "no longer in the queue"))
+        print(f"{name}: {state}" + (f" (its log: dvc queue logs {name})" if state == "Failed" else ""))
+    dvc(*COMPACT_SHOW)
+    return 1 if counts["Failed"] else 0
 
 
 class Parser(argparse.ArgumentParser):

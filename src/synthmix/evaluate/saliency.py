@@ -1,23 +1,31 @@
-"""Saliency a person can read: SmoothGrad maps of which pixels a classifier's decision depends on,
-drawn over the image.
+"""Saliency a person can read: SmoothGrad x input maps of which strokes a classifier's decision
+depends on, drawn over the image.
 
 Vanilla gradients |d score / d pixel| of a small CNN look like noise; SmoothGrad (Smilkov et al.,
-2017) averages them over copies of the image with Gaussian noise added, which keeps what is
-consistently important and washes out the rest.
+2017) averages them over copies of the image with Gaussian noise added. At 16x16 (digits, 8x8
+upsampled) the plain SmoothGrad map, scaled to its maximum, still covered the whole digit as one
+uniform blob. Three changes make it readable (compared side by side on a trained digits classifier):
+the gradient times the pixel's intensity (gradient x input, Shrikumar et al. 2016: how much the ink
+there contributes, so the strokes light up and the empty background does not), a 3x3 mean (the
+pixel-level speckle that remains is finer than the 8x8 digits' own resolution), and a scale set by
+the 99th percentile rather than the maximum, drawn with opacity growing as the square of the value,
+so only the top of the map is opaque.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from synthmix.core.images import to_model
 from synthmix.core.runtime import generator as make_generator
 
 
 def smoothgrad(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, device: torch.device,
-               samples: int = 32, noise: float = 0.15, seed: int = 0) -> np.ndarray:
-    """Mean |d logit_true / d pixel| over `samples` noisy copies (noise std = `noise` x the pixel
-    range), max over channels, scaled to [0, 1] per image: float32 (N, H, W)."""
+               samples: int = 64, noise: float = 0.1, seed: int = 0) -> np.ndarray:
+    """SmoothGrad x input: the mean over `samples` noisy copies (noise std = `noise` x the pixel
+    range) of |d logit_true / d pixel x the pixel's intensity in [0, 1]|, max over channels, then a
+    3x3 mean, scaled so that each image's 99th percentile is 1 and clipped: float32 (N, H, W) in [0, 1]."""
     model.eval()
     x = to_model(images, device)                                             # (N, C, H, W) in [-1, 1]
     gen = make_generator(seed, device)
@@ -25,18 +33,21 @@ def smoothgrad(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, d
     noisy = noisy.flatten(0, 1).requires_grad_(True)                         # (S * N, C, H, W)
     y = torch.as_tensor(labels, device=device).long().repeat(samples)        # image i of copy s at s * N + i
     model(noisy).gather(1, y[:, None]).sum().backward()                      # images are independent in eval mode
-    s = noisy.grad.abs().view(samples, *x.shape).mean(0).amax(dim=1)         # (N, H, W)
-    s = s / s.flatten(1).amax(1).clamp_min(1e-12)[:, None, None]
-    return s.detach().cpu().float().numpy()
+    ink = (x + 1.0) / 2.0                                                    # (N, C, H, W) intensity in [0, 1]
+    s = (noisy.grad.view(samples, *x.shape) * ink).abs().mean(0).amax(dim=1)    # (N, H, W)
+    s = F.avg_pool2d(F.pad(s[:, None], (1, 1, 1, 1), mode="replicate"), 3, stride=1)[:, 0]
+    top = torch.quantile(s.flatten(1).float(), 0.99, dim=1).clamp_min(1e-12)
+    return (s / top[:, None, None]).clamp(0, 1).detach().cpu().float().numpy()
 
 
 def overlay(images: np.ndarray, maps: np.ndarray) -> np.ndarray:
-    """The image in grey with the saliency in red-to-yellow over it, opaque where it is high:
-    uint8 RGB (N, H, W, 3) from uint8 (N, H, W, C) images and (N, H, W) maps in [0, 1]."""
+    """The image in grey with the saliency in red-to-yellow over it, opaque where it is high
+    (opacity = value squared): uint8 RGB (N, H, W, 3) from uint8 (N, H, W, C) images and (N, H, W)
+    maps in [0, 1]."""
     grey = images.astype(np.float32).mean(-1, keepdims=True) / 255.0 * 0.7  # dimmed so the colour stands out
     s = np.clip(maps, 0, 1)[..., None]
-    heat = np.concatenate([np.ones_like(s), np.clip(2 * s - 0.5, 0, 1), np.zeros_like(s)], axis=-1)
-    alpha = np.clip(1.5 * s - 0.2, 0, 1)                                     # faint saliency leaves the image visible
+    heat = np.concatenate([np.ones_like(s), np.clip(2 * s - 1, 0, 1), np.zeros_like(s)], axis=-1)
+    alpha = s ** 2                                                           # faint saliency leaves the image visible
     return (((1 - alpha) * grey + alpha * heat) * 255).round().astype(np.uint8)
 
 

@@ -107,6 +107,32 @@ def _memorisation(quality: dict, classes: list[str], pairs: dict[str, bytes | No
               "(below 1: a copy by the rule above).</p>" + f'<div class="charts">{figures}</div>')
 
 
+def ratio_chart(results: dict[str, dict], mix_mode: str) -> str:
+    """Test accuracy against percent synthetic: a line over the mixes only (one design: mix.mode),
+    synthetic-only as a point of its own (another design: its own training-set size), and real and
+    augmented as reference lines with their +-std bands."""
+    def entry(v: str) -> dict:
+        return {"y": [results[v]["accuracy"]], "err": [results[v]["accuracy_std"]]}
+
+    mixes = sorted((Variant.parse(v).ratio, v) for v in results if Variant.parse(v).kind == "mix")
+    series = [{"name": f"mix ({mix_mode} mode)", "x": [r for r, _ in mixes],
+               "y": [results[v]["accuracy"] for _, v in mixes],
+               "err": [results[v]["accuracy_std"] for _, v in mixes]}] if mixes else []
+    if "synthetic" in results:
+        series.append({"name": "synthetic only", "style": "points",
+                       "x": [Variant.parse("synthetic").percent_synthetic]} | entry("synthetic"))
+    series += [{"name": f"{v} (reference)", "style": "reference", "x": [0]} | entry(v)
+               for v in ("real", "augmented") if v in results]
+    return (line_chart(series, "Test accuracy vs percent synthetic", "percent synthetic in the training set",
+                       "accuracy (mean ± std)", y_limits=(0.0, 1.0), x_range=(0, 100), width=500)
+            + f"<p>The line joins the mixes ({escape(mix_mode)} mode: "
+            + {"add": "every real image plus synthetic ones, so a higher ratio means more images",
+               "replace": "a fixed total, synthetic images replacing real ones",
+               "balance": "every class filled with synthetic images up to the same size"}.get(mix_mode, mix_mode)
+            + "); synthetic only trains on the synthetic images alone (a design of its own, not joined to it); "
+              "real and augmented are drawn across the chart as references, each with its ± std band.</p>")
+
+
 def render_html(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                 grids: dict[str, tuple[bytes, bytes | None]], saliency: tuple[bytes, dict] | None,
                 settings: dict, alpha: float, pairs: dict[str, bytes | None] | None = None) -> str:
@@ -166,16 +192,7 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         + table(["variant", "difference (points)", f"{100 * (1 - alpha):g}% interval", "interval, these GANs", "p",
                  "Holm-adjusted p", "detectable (points)", "verdict"], rows)))
 
-    ratio = {v: Variant.parse(v).percent_synthetic for v in results}
-    on_axis = sorted((ratio[v], v) for v in results if ratio[v] is not None)
-    ratio_chart = line_chart([{"name": "test accuracy", "x": [x for x, _ in on_axis],
-                               "y": [results[v]["accuracy"] for _, v in on_axis],
-                               "err": [results[v]["accuracy_std"] for _, v in on_axis]}],
-                             "Test accuracy vs percent synthetic", "percent synthetic (0 = real, 100 = synthetic only)",
-                             "accuracy (mean ± std)")
-    extra = "".join(f"<p>{escape(v)} (off the axis): {results[v]['accuracy']:.4f} ± {results[v]['accuracy_std']:.4f}</p>"
-                    for v in results if ratio[v] is None)
-    section("ratio", ratio_chart + extra)
+    section("ratio", ratio_chart(results, settings["mix_mode"]))
 
     kinds = list(first["robustness"])
     charts = []
@@ -245,10 +262,11 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
 
     if saliency is not None:
         png, info = saliency
-        section("saliency", f"<p>SmoothGrad saliency (the mean |∂ score of the true class / ∂ pixel| over noisy "
-                f"copies of the image) on {info['per_class']} test image(s) per class (a row per class), replicate "
-                f"{info['replicate']}, drawn in red to yellow over the image in grey. Columns, repeating per image: "
-                f"{escape(', '.join(info['columns']))}. Bright = pixels the classifier's decision depends on.</p>"
+        section("saliency", f"<p>SmoothGrad x input saliency (the mean |∂ score of the true class / ∂ pixel x the "
+                f"pixel's intensity| over noisy copies of the image, smoothed 3x3) on {info['per_class']} test "
+                f"image(s) per class (a row per class), replicate {info['replicate']}, drawn in red to yellow over "
+                f"the image in grey. Columns, repeating per image: {escape(', '.join(info['columns']))}. Bright = "
+                f"the strokes the classifier's decision depends on (missing ink that matters is not shown).</p>"
                 + img(png, "saliency maps"))
     else:
         section("saliency", "<p>No saliency maps (evaluate.saliency_per_class is 0).</p>")

@@ -1,5 +1,6 @@
-"""The summary `dvc metrics show/diff` compares, the accuracy-vs-ratio rows `dvc plots` draws, and
-the verdict of each comparison with `real` in words, from the numbers alone."""
+"""The summary of a run (every headline number, for the report), the few of them `dvc metrics
+show/diff` and `dvc exp show` compare (the headline), the accuracy-vs-ratio rows `dvc plots` draws,
+and the verdict of each comparison with `real` in words, from the numbers alone."""
 from __future__ import annotations
 
 from synthmix.replicates import gan_variance
@@ -122,6 +123,43 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
                "detectability": _round(detect.get("accuracy"))}}
 
 
+def short_verdict(s: dict) -> str:
+    """A table cell's verdict from a summary entry: better | worse | no difference (the interval
+    rules out large ones) | not significant (it does not) | flagged (its synthetic images are copies)."""
+    if s["verdict"].startswith("FLAGGED"):
+        return "flagged: copies"
+    if s["significant"]:
+        return "better" if s["diff"] > 0 else "worse"
+    return "no difference" if s["verdict"].startswith("no difference") else "not significant"
+
+
+def _pts(x: float | None) -> float | None:
+    return None if x is None else round(100 * x, 2)
+
+
+def headline(summary: dict) -> dict:
+    """What `dvc metrics show/diff` and `dvc exp show` compare, a few dozen columns: per variant its
+    test accuracy (acc) and, against real, the paired difference in percentage points (pts) with
+    its interval (pts_low, pts_high), the Holm-adjusted p and the verdict; then the budget and
+    design, and the synthetic data's CAS ratio, copy rate and filter pass rate. Grouped by measure
+    (acc.<variant>, pts.<variant>, ...), so one `--keep` pattern picks a family of columns and their
+    names stay short."""
+    d, variants, q = summary["design"], summary["variants"], summary["quality"]
+    tested = {v: s for v, s in variants.items() if v != "real"}
+    return {"acc": {v: round(s["accuracy"], 4) for v, s in variants.items()},
+            "pts": {v: _pts(s["diff"]) for v, s in tested.items()},
+            "pts_low": {v: _pts(s["ci_low"]) for v, s in tested.items()},
+            "pts_high": {v: _pts(s["ci_high"]) for v, s in tested.items()},
+            "p_holm": {v: None if s["p_adjusted"] is None else float(f"{s['p_adjusted']:.3g}")
+                       for v, s in tested.items()},
+            "verdict": {v: short_verdict(s) for v, s in tested.items()},
+            "design": {"steps": d["steps"] if isinstance(d["steps"], int) else max(d["steps"]),
+                       "replicates": d["replicates"], "gan_seeds": len(d["gan_seeds"]),
+                       "still_rising": len(d["still_rising"])},
+            "synthetic": {"cas_to_real": _round(q.get("cas_to_real")), "copy_rate": _round(q.get("copy_rate")),
+                          "filter_pass_rate": summary["filter"]["acceptance"]}}
+
+
 def synthetic_headline(results: dict[str, dict]) -> dict:
     """Is the synthetic data any good? The `synthetic` variant's test accuracy (train on synthetic,
     test on real: CAS) and its ratio to real's."""
@@ -217,12 +255,21 @@ def inception_fid(quality: dict) -> dict:
             "inception_kid_std": round(s["kid_std"], 6), "inception_images": [s["n_synthetic"], s["n_real"]]}
 
 
-def ratio_rows(results: dict[str, dict]) -> str:
-    """TSV rows, sorted by ratio, that `dvc plots` draws as test accuracy against percent synthetic,
-    with the +- std band as two more columns."""
-    on_axis = sorted((Variant.parse(v).percent_synthetic, v, r) for v, r in results.items()
-                     if Variant.parse(v).percent_synthetic is not None)
-    lines = ["ratio\tvariant\taccuracy\taccuracy_std\taccuracy_low\taccuracy_high\tf1_macro"]
-    lines += [f"{ratio}\t{v}\t{r['accuracy']:.6f}\t{r['accuracy_std']:.6f}\t{r['accuracy'] - r['accuracy_std']:.6f}\t"
-              f"{r['accuracy'] + r['accuracy_std']:.6f}\t{r['f1_macro']:.6f}" for ratio, v, r in on_axis]
+def ratio_rows(results: dict[str, dict], mix_mode: str) -> str:
+    """TSV rows that `dvc plots` draws as test accuracy against percent synthetic, one line per
+    `series`: the mixes (one design, mix.mode) at their ratios; synthetic only, a point of its own at
+    100; real and augmented as reference lines (the same accuracy at 0 and at 100). The +-std band
+    is two more columns, cut to [0, 1] so that the axis holds it."""
+    def row(ratio: int, v: str, series: str) -> str:
+        r = results[v]
+        low, high = max(r["accuracy"] - r["accuracy_std"], 0.0), min(r["accuracy"] + r["accuracy_std"], 1.0)
+        return (f"{ratio}\t{v}\t{series}\t{r['accuracy']:.6f}\t{r['accuracy_std']:.6f}\t{low:.6f}\t{high:.6f}\t"
+                f"{r['f1_macro']:.6f}")
+
+    at = {v: Variant.parse(v).percent_synthetic for v in results}
+    mixes = sorted((at[v], v) for v in results if Variant.parse(v).kind == "mix")
+    lines = ["ratio\tvariant\tseries\taccuracy\taccuracy_std\taccuracy_low\taccuracy_high\tf1_macro"]
+    lines += [row(ratio, v, f"mix ({mix_mode} mode)") for ratio, v in mixes]
+    lines += [row(at["synthetic"], "synthetic", "synthetic only")] if "synthetic" in results else []
+    lines += [row(ratio, v, f"{v} (reference)") for v in ("real", "augmented") if v in results for ratio in (0, 100)]
     return "\n".join(lines) + "\n"
