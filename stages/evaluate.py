@@ -11,8 +11,8 @@ from synthmix.core.images import save_grid
 from synthmix.core.io import load_json, save_json, write_bytes
 from synthmix.core.stage import run
 from synthmix.data.store import read_class_files, read_prepared
-from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real, mean_nested
-from synthmix.evaluate.saliency import images_to_show, saliency_panel, smoothgrad, variants_to_show
+from synthmix.evaluate.aggregate import evaluate_variants, mean_nested
+from synthmix.evaluate.saliency import saliency_figure
 from synthmix.evaluate.score import accuracy_per_class
 from synthmix.evaluate.tables import confusion_csv
 from synthmix.models.cnn import load_cnn
@@ -37,12 +37,7 @@ def main() -> None:
     variants = all_variants(params.mix.ratios)
     runs = {v.name: [load_json(args.runs / v.name / str(s) / "scores.json") for s in replicates]
             for v in variants}      # exactly the declared variants and replicates, never stale files
-    results = {v: aggregate(v, r, params.robustness.failure_fraction, len(data.val_labels)) for v, r in runs.items()}
-    for v, m in results.items():
-        if v != "real":
-            m["vs_real"] = compare_with_real(runs[v], runs["real"], y, params.evaluate.alpha, len(variants) - 1)
-        m["synthetic_counts"] = runs[v][0]["synthetic_counts"]
-    add_holm(results, params.evaluate.alpha)
+    results = evaluate_variants(runs, y, params.evaluate.alpha, params.robustness.failure_fraction, len(data.val_labels))
     fakes = {g: read_class_files(args.synthetic / str(g), classes) for g in params.gan.seeds}
     trts = [accuracy_per_class(load("real", s), fakes[gan_seed(s, params.gan.seeds)], classes, device)
             for s in replicates]
@@ -67,16 +62,12 @@ def signed(x: float) -> str:
 
 
 def save_saliency(out: Path, results: dict, data, load, per_class: int, device) -> None:
-    """SmoothGrad x input maps of `real` and the best mix (replicate 0) over the first test images of each class."""
-    shown = variants_to_show({v: r["accuracy"] for v, r in results.items()})
-    pick = images_to_show(data.test_labels, len(data.class_names), per_class)
-    if len(pick):
-        images, labels = data.test_images[pick], data.test_labels[pick]
-        maps = [smoothgrad(load(v, 0), images, labels, device, seed=0) for v in shown]
-        save_grid(out / "saliency.png", saliency_panel(images, maps), nrow=(1 + len(shown)) * per_class)
-    save_json(out / "saliency.json", {"variants": shown, "replicate": 0, "per_class": per_class,
-                                      "method": "SmoothGrad x input", "columns": ["image"] + shown,
-                                      "test_indices": pick.tolist()})
+    """saliency.png (absent with no image to show) and saliency.json: saliency_figure."""
+    panel, info = saliency_figure({v: r["accuracy"] for v, r in results.items()}, data.test_images,
+                                  data.test_labels, len(data.class_names), load, per_class, device)
+    if panel is not None:
+        save_grid(out / "saliency.png", panel, nrow=(1 + len(info["variants"])) * per_class)
+    save_json(out / "saliency.json", info)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,28 @@ def test_gtsrb_splits_by_physical_track(tmp_path, monkeypatch):
         assert all(21 <= len(i) < 21 + 5 for i in parts["test"])
 
 
+def test_track_split_finds_the_share_that_fits_and_spreads_frames_over_each_track():
+    """Review findings: a validation set larger than one track, with the proportion rounding to one
+    track, was refused although two tracks fit; and every split took the first (most distant)
+    frames of each track."""
+    from synthmix.data.prepare import split_groups, val_group_count
+
+    # 6 tracks of 5 frames left after the test split: 6 : 20 rounds to 1 track (5 frames < 6)
+    assert val_group_count([5] * 6, 6, 20) == 2
+    assert val_group_count([5] * 6, 6, 30) == 1                       # nothing fits: the proportion
+    groups = np.repeat(np.arange(8), 5)                                # 8 tracks, frames 0..4 in order
+    idx = np.arange(40)
+    parts = split_groups(idx, groups, np.random.default_rng(0), n_test=10, n_val=6, n_train=20, class_name="c")
+    assert len(parts["val"]) == 6 and len(parts["train"]) == 20
+    assert not set(groups[parts["val"]]) & set(groups[parts["train"]])
+    # 8 tracks of 10 frames: the first-frames rule took positions 0..3 of each training track
+    groups, idx = np.repeat(np.arange(8), 10), np.arange(80)
+    parts = split_groups(idx, groups, np.random.default_rng(0), n_test=20, n_val=6, n_train=20, class_name="c")
+    position = idx % 10                                                # a frame's place in its track
+    assert len(parts["train"]) == 20 and position[parts["train"]].max() > 3
+    assert set(position[parts["val"]]) != set(range(6))
+
+
 def test_fer2013_offline_only_with_clear_message(tmp_path, monkeypatch):
     with pytest.raises(DataError) as e:
         load_source("fer2013", tmp_path / "root")

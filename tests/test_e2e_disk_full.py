@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_e2e import TINY, dvc, make_repo, repro
+from test_e2e import TINY, dvc, make_repo, repro, stage_env
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def test_a_full_disk_leaves_nothing_and_repro_completes_after(tmp_path, device):
     if device == "small tmpfs" and not mounted:
         pytest.skip("mounting a tmpfs needs root (the injected case covers the rest)")
     repro(repo, "prepare")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1")
+    env = stage_env()
     if not mounted:
         (tmp_path / "inject").mkdir()
         (tmp_path / "inject/sitecustomize.py").write_text(INJECT)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from test_e2e import TINY, dvc, make_repo, repro
+from test_e2e import TINY, dvc, make_repo, repro, stage_env
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def test_sigkill_then_repro_resumes_to_identical_output(tmp_path):
     repo = make_repo(tmp_path, PARAMS)
     repro(repo, "prepare")
     ckpt_dir = repo / ".synthmix/resume/train_gan/0-0"
-    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    env = stage_env()
     proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "train_gan@0-0"], cwd=repo, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120

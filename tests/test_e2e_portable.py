@@ -2,7 +2,6 @@
 from two clones at different paths, each with a virtualenv of its own (the second holding its own
 copy of scikit-learn, whose embedded digits file is the default dataset), give the same dvc.lock
 hashes, so teammates share one run-cache."""
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_e2e import TINY, make_repo, run
+from test_e2e import TINY, make_repo, stage_env
 
 pytestmark = pytest.mark.e2e
 
@@ -31,9 +30,8 @@ def own_venv(dest: Path) -> Path:
 
 
 def lock_hashes(repo: Path, bin_dir: Path) -> dict:
-    env_path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
     out = subprocess.run([sys.executable, "-m", "dvc", "repro", "prepare"], cwd=repo, capture_output=True, text=True,
-                         env=dict(os.environ, PATH=env_path, DVC_NO_ANALYTICS="1"))
+                         env=stage_env(bin_dir))
     assert out.returncode == 0, out.stdout + out.stderr
     lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     return {name: [o["md5"] for o in stage["outs"]] for name, stage in lock.items()}

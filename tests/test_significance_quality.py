@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real
+from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real, evaluate_variants
 from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.quality import manifold_metrics, sample_quality
-from synthmix.evaluate.saliency import overlay, smoothgrad
+from synthmix.evaluate.saliency import overlay, saliency_figure, smoothgrad
 from synthmix.evaluate.stats import holm, mcnemar_test, mean_std
 from synthmix.report.html import SECTIONS, render_html
 from synthmix.report.summary import answer as summary_answer, summarize
@@ -76,10 +76,6 @@ def test_holm_adjustment_matches_a_hand_computed_example():
 
 
 def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
-    class OnePixel(torch.nn.Module):
-        def forward(self, x):                     # class score = 5 * pixel (2, 3) of channel 0
-            return torch.stack([5 * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
-
     images = np.random.default_rng(0).integers(1, 256, (3, 6, 6, 1), dtype=np.uint8)
     s = smoothgrad(OnePixel(), images, np.array([0, 1, 0]), torch.device("cpu"), samples=4)
     assert s.shape == (3, 6, 6)
@@ -92,6 +88,55 @@ def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
     assert o[0, 2, 3].tolist() == [255, 255, 0]                                  # the salient pixel: yellow
     grey = (images[0, 0, 0, 0] / 255 * 0.7 * 255).round()
     assert o[0, 0, 0].tolist() == [grey] * 3                                     # elsewhere: the image, in grey
+
+
+class OnePixel(torch.nn.Module):
+    """Class score = weight * pixel (2, 3) of channel 0: saliency must find that pixel and nothing else."""
+    def __init__(self, weight: float = 5.0):
+        super().__init__()
+        self.weight = weight
+
+    def forward(self, x):                          # x: (N, C, H, W) -> (N, 2)
+        return torch.stack([self.weight * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
+
+
+def test_saliency_figure_shows_real_and_the_best_mix_over_the_first_images_of_each_class():
+    images = np.random.default_rng(0).integers(1, 256, (8, 6, 6, 1), dtype=np.uint8)
+    labels = np.array([1, 0, 1, 0, 1, 0, 1, 1])
+    loaded = []
+
+    def load(variant, replicate):
+        loaded.append((variant, replicate))
+        return OnePixel()
+
+    accuracy = {"real": 0.9, "augmented": 0.99, "synthetic": 0.5, "mix_25": 0.91, "mix_50": 0.93}
+    panel, info = saliency_figure(accuracy, images, labels, 2, load, per_class=2, device=torch.device("cpu"))
+    assert info["variants"] == ["real", "mix_50"] and loaded == [("real", 0), ("mix_50", 0)]
+    assert info["test_indices"] == [1, 3, 0, 2]                   # the first 2 of class 0, then of class 1
+    assert info["columns"] == ["image", "real", "mix_50"] and info["method"] == "SmoothGrad x input"
+    assert panel.shape == (4 * 3, 6, 6, 3) and panel.dtype == np.uint8     # per image: it, then 2 overlays
+    none, info = saliency_figure(accuracy, images[:0], labels[:0], 2, load, per_class=2, device=torch.device("cpu"))
+    assert none is None and info["test_indices"] == []
+
+
+def test_evaluate_variants_compares_every_variant_with_real_under_one_holm_family():
+    y = np.arange(100) % 2
+    counts = {"0": 10, "1": 10}
+    runs = {"real": [_run(np.arange(100) < n, y) for n in (80, 82, 84)],
+            "mix_50": [_run(np.arange(100) < n, y) for n in (95, 96, 98)],
+            "synthetic": [_run(np.arange(100) < n, y) for n in (80, 83, 83)]}
+    for v, reps in runs.items():
+        for r in reps:
+            r["synthetic_counts"] = {} if v == "real" else counts
+    results = evaluate_variants(runs, y, alpha=0.05, failure_fraction=0.8, val_images=20)
+    assert "vs_real" not in results["real"] and results["real"]["synthetic_counts"] == {}
+    assert results["mix_50"]["synthetic_counts"] == counts
+    better, same = results["mix_50"]["vs_real"], results["synthetic"]["vs_real"]
+    assert better["correction"] == same["correction"] == "Holm over 2 tests"
+    alone = compare_with_real(runs["mix_50"], runs["real"], y, alpha=0.05, family=2)
+    assert better["p_value"] == alone["p_value"] and better["p_adjusted"] >= better["p_value"]
+    assert better["significant"] and not same["significant"]
+    assert results["mix_50"]["accuracy"] == pytest.approx(0.9633333)
 
 
 def _run(acc_correct: np.ndarray, y: np.ndarray, steps: int = 100) -> dict:

@@ -58,17 +58,20 @@ def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
     """One class's split when its images come in groups (GTSRB: ~30 frames of one physical sign per
     track) that must not span two splits. The test split takes the group -1 (official test images)
     and then whole groups in a seeded order until it holds at least `n_test`. The other groups are
-    shared out between validation and training in proportion to n_val : n_train, and each of those
-    splits takes its images round-robin over its groups (the first frame of every group, then the
-    second...), so it holds as many physical signs as it can; frames not taken are used nowhere."""
+    shared out between validation and training, as near the proportion n_val : n_train as lets both
+    splits hold the images they ask for, and each of those splits takes its images round-robin over
+    its groups (a frame of every group, then another...), so it holds as many physical signs as it
+    can; frames not taken are used nowhere."""
     unique = np.unique(groups)
     order = [g for g in unique[rng.permutation(len(unique))] if g != -1]
-    members = {g: idx[groups == g] for g in order}
+    # frames in a seeded order within each track: a track runs from far (small) to near (large), and
+    # taking its first frames would give every split only the most distant views
+    members = {g: rng.permutation(idx[groups == g]) for g in order}
     test, queue = [idx[groups == -1]], list(order)
     while sum(map(len, test)) < n_test and queue:
         test.append(members[queue.pop(0)])
     out = {"test": np.concatenate(test)}
-    n_val_groups = min(len(queue) - 1, max(1, round(len(queue) * n_val / (n_val + n_train)))) if n_train else len(queue)
+    n_val_groups = val_group_count([len(members[g]) for g in queue], n_val, n_train)
     for split, want, share in (("val", n_val, queue[:n_val_groups]), ("train", n_train, queue[n_val_groups:])):
         out[split] = round_robin([members[g] for g in share], want)
         if len(out[split]) < want:
@@ -76,6 +79,17 @@ def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
                             f"images after {len(out['test'])} test images, fewer than the {want} asked for: "
                             "lower data.per_class or data.val_per_class")
     return out
+
+
+def val_group_count(sizes: list[int], n_val: int, n_train: int) -> int:
+    """How many of the groups (in order, of these sizes) go to validation: of the counts that leave
+    both splits enough images, the one nearest the proportion n_val : n_train; with none, that
+    proportion (the caller then names the split that is short)."""
+    if not n_train:
+        return len(sizes)
+    proportional = min(len(sizes) - 1, max(1, round(len(sizes) * n_val / (n_val + n_train))))
+    fits = [k for k in range(1, len(sizes)) if sum(sizes[:k]) >= n_val and sum(sizes[k:]) >= n_train]
+    return min(fits, key=lambda k: (abs(k - proportional), k)) if fits else proportional
 
 
 def round_robin(groups: list[np.ndarray], n: int) -> np.ndarray:

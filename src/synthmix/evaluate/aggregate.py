@@ -123,3 +123,17 @@ def add_holm(results: dict[str, dict], alpha: float) -> None:
         vs["p_adjusted"] = p
         vs["correction"] = f"Holm over {len(tested)} tests"
         vs["significant"] = bool(p < alpha)
+
+
+def evaluate_variants(runs: dict[str, list[dict]], labels: np.ndarray, alpha: float, failure_fraction: float,
+                      val_images: int) -> dict[str, dict]:
+    """Every variant over its replicates (`aggregate`), each one but `real` against real replicate by
+    replicate (`compare_with_real`, one family of len(runs) - 1 tests), Holm over that family, and
+    the synthetic image counts of replicate 0. `runs`: variant -> each replicate's scores.json."""
+    results = {v: aggregate(v, r, failure_fraction, val_images) for v, r in runs.items()}
+    for v, m in results.items():
+        if v != "real":
+            m["vs_real"] = compare_with_real(runs[v], runs["real"], labels, alpha, len(runs) - 1)
+        m["synthetic_counts"] = runs[v][0]["synthetic_counts"]
+    add_holm(results, alpha)
+    return results

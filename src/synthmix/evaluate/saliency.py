@@ -67,3 +67,18 @@ def variants_to_show(accuracy: dict[str, float]) -> list[str]:
 def images_to_show(labels: np.ndarray, n_classes: int, per_class: int) -> np.ndarray:
     """Indices of the first `per_class` test images of each class, class by class."""
     return np.concatenate([np.flatnonzero(labels == i)[:per_class] for i in range(n_classes)]).astype(np.int64)
+
+
+def saliency_figure(accuracy: dict[str, float], test_images: np.ndarray, test_labels: np.ndarray, n_classes: int,
+                    load, per_class: int, device: torch.device) -> tuple[np.ndarray | None, dict]:
+    """The report's saliency figure: SmoothGrad x input maps of `real` and the most accurate mix
+    (replicate 0, `load(variant, replicate)` gives its model) over the first `per_class` test images
+    of each class, as `saliency_panel` tiles (None when there is no image to show), and what it shows."""
+    shown = variants_to_show(accuracy)
+    pick = images_to_show(test_labels, n_classes, per_class)
+    panel = None
+    if len(pick):
+        images, labels = test_images[pick], test_labels[pick]
+        panel = saliency_panel(images, [smoothgrad(load(v, 0), images, labels, device, seed=0) for v in shown])
+    return panel, {"variants": shown, "replicate": 0, "per_class": per_class, "method": "SmoothGrad x input",
+                   "columns": ["image"] + shown, "test_indices": pick.tolist()}
