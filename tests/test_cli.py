@@ -84,3 +84,47 @@ def test_jobs_with_gpus_visible_but_device_cpu_need_a_pinned_thread_count(tmp_pa
     (tmp_path / "params.yaml").write_text("data:\n  classes: ['0', '1']\nruntime:\n  device: cpu\n  threads: 0\n")
     assert main(["train-gans", "-j", "2"]) == 2
     assert "runtime.threads" in capsys.readouterr().err
+
+
+STATUS = """Task     Name        Created    Status
+a1b2c3d  old-50      Nov 30, 2026  Success
+e4f5a6b  ratios-25   10:01 PM   {first}
+c7d8e9f  ratios-75   10:01 PM   {second}
+"""
+
+
+def fake_dvc(statuses: list):
+    """`dvc queue status` answering from `statuses` in turn (None: the call fails), as the sweep sees it."""
+    calls = iter(statuses)
+
+    def dvc(*args, capture=False):
+        assert args == ("queue", "status") and capture
+        answer = next(calls)
+        return subprocess.CompletedProcess(args, 1 if answer is None else 0, answer or "", "")
+    return dvc
+
+
+def test_queue_table_is_read_per_task_and_counted_for_this_sweep_only():
+    from synthmix.cli import queue_counts, queue_tasks
+
+    tasks = queue_tasks(STATUS.format(first="Running", second="Queued"))
+    assert tasks == {"a1b2c3d": ("old-50", "Success"), "e4f5a6b": ("ratios-25", "Running"),
+                     "c7d8e9f": ("ratios-75", "Queued")}                     # the header is not a task
+    counts = queue_counts(tasks, {"e4f5a6b", "c7d8e9f"})
+    assert counts == {"Queued": 1, "Running": 1, "Success": 0, "Failed": 0}   # old-50 is not ours
+
+
+def test_sweep_waits_until_each_of_its_tasks_has_ended(monkeypatch):
+    import synthmix.cli as cli
+
+    ours = {"e4f5a6b", "c7d8e9f"}
+    running = STATUS.format(first="Running", second="Queued")
+    # a failed status call and a poll where a task is between states neither end the wait early
+    between = "Task Name Created Status\ne4f5a6b  ratios-25  10:01 PM  Success\n"
+    done = STATUS.format(first="Success", second="Failed")
+    monkeypatch.setattr(cli, "dvc", fake_dvc([running, None, between, done]))
+    tasks = cli.wait_for_tasks(ours, poll=0)
+    assert tasks["e4f5a6b"][1] == "Success" and tasks["c7d8e9f"][1] == "Failed"
+    # a task gone from the queue for `patience` polls in a row ends it, not forever
+    monkeypatch.setattr(cli, "dvc", fake_dvc([between] * 3))
+    assert "c7d8e9f" not in cli.wait_for_tasks(ours, poll=0, patience=3)

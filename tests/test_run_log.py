@@ -1,5 +1,6 @@
 """The run log writes dvclive's layout, which DVC reads as plots and metrics."""
 import json
+import os
 
 from synthmix.core.live import RunLog
 
@@ -17,7 +18,7 @@ def test_run_log_writes_curves_and_summary_in_dvclives_layout(tmp_path):
     assert summary == {"loss": 0.125, "acc": 0.25, "fid_judge": 1.5, "step": 3, "best_epoch": 2}
 
 
-def test_dvc_reads_the_run_log_exactly_as_it_reads_dvclives_files(tmp_path):
+def test_dvc_reads_the_run_log_exactly_as_it_reads_dvclives_files(tmp_path, monkeypatch):
     """synthmix keeps its own writer (dvclive's import and set-up cost a stage process a noticeable
     share of its start-up, README: "Run logs"); this pins that the files are dvclive's: the same
     curves logged through dvclive and through RunLog give byte-identical TSVs, the same metrics, and
@@ -28,10 +29,11 @@ def test_dvc_reads_the_run_log_exactly_as_it_reads_dvclives_files(tmp_path):
     import dvclive
     from dvc.repo import Repo
 
+    monkeypatch.chdir(tmp_path)           # dvclive attaches to the repository it runs in: this one, not ours
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "init"],
                 [sys.executable, "-m", "dvc", "init", "-q"]):
-        subprocess.run(cmd, cwd=tmp_path, check=True, env=env | {"PATH": "/usr/bin:/bin", "DVC_NO_ANALYTICS": "1"})
+        subprocess.run(cmd, cwd=tmp_path, check=True, env=env | {"PATH": os.environ["PATH"], "DVC_NO_ANALYTICS": "1"})
     rows = [(1, {"loss": 0.5, "acc": 0.25}), (2, {"loss": 0.125}), (3, {"fid_judge": 1.0 / 3.0})]
     with dvclive.Live(str(tmp_path / "theirs"), save_dvc_exp=False, dvcyaml=False) as live:
         for step, values in rows:

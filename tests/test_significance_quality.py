@@ -100,6 +100,22 @@ class OnePixel(torch.nn.Module):
         return torch.stack([self.weight * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
 
 
+def test_smoothgrad_in_chunks_keeps_each_image_with_its_own_label_and_scales_sparse_maps():
+    class TwoClasses(torch.nn.Module):
+        def forward(self, x):                      # class 0 reads pixel (1, 1); class 1 pixels (8, 8) and (30, 30)
+            return torch.stack([x[:, 0, 1, 1], 8 * x[:, 0, 8, 8] + x[:, 0, 30, 30]], dim=1)
+
+    images = np.full((3, 48, 48, 1), 200, dtype=np.uint8)
+    labels = np.array([0, 1, 0])
+    whole = smoothgrad(TwoClasses(), images, labels, torch.device("cpu"), samples=5)
+    chunked = smoothgrad(TwoClasses(), images, labels, torch.device("cpu"), samples=5, batch=4)  # 1 copy a pass
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6)
+    assert whole[0, 1, 1] == 1.0 and whole[0, 8, 8] == 0.0 and whole[1, 8, 8] == 1.0 and whole[1, 1, 1] == 0.0
+    # 18 of 2,304 pixels are non-zero, so the 99th percentile is 0 and alone would saturate both
+    # spots; scaled to a quarter of the maximum, the weaker spot (1/8 of the stronger) reads 0.5
+    assert whole[1, 30, 30] == pytest.approx(0.5, rel=1e-5)
+
+
 def test_saliency_figure_shows_real_and_the_best_mix_over_the_first_images_of_each_class():
     images = np.random.default_rng(0).integers(1, 256, (8, 6, 6, 1), dtype=np.uint8)
     labels = np.array([1, 0, 1, 0, 1, 0, 1, 1])
@@ -134,6 +150,9 @@ def test_evaluate_variants_compares_every_variant_with_real_under_one_holm_famil
     better, same = results["mix_50"]["vs_real"], results["synthetic"]["vs_real"]
     assert better["correction"] == same["correction"] == "Holm over 2 tests"
     alone = compare_with_real(runs["mix_50"], runs["real"], y, alpha=0.05, family=2)
+    # the family is the 2 variants besides real: its power (alpha / 2) sets the detectable size
+    assert better["min_detectable"] == alone["min_detectable"] != compare_with_real(
+        runs["mix_50"], runs["real"], y, alpha=0.05, family=1)["min_detectable"]
     assert better["p_value"] == alone["p_value"] and better["p_adjusted"] >= better["p_value"]
     assert better["significant"] and not same["significant"]
     assert results["mix_50"]["accuracy"] == pytest.approx(0.9633333)
@@ -250,9 +269,13 @@ def test_html_report_has_every_section_and_embeds_its_images():
 
 
 def test_line_chart_draws_error_bars_and_escapes_names():
-    svg = line_chart([{"name": "a<b", "x": [0, 50], "y": [0.5, 0.7], "err": [0.1, 0.0]}], "t", "x", "y")
-    assert svg.startswith("<svg") and svg.endswith("</svg>") and "a&lt;b" in svg
-    assert svg.count("<line x1=") >= 1 and "± 0.1000" in svg
+    svg = line_chart([{"name": "a<b", "x": [0, 50, 100], "y": [0.5, 0.7, 0.95], "err": [0.1, 0.0, 0.1]}],
+                     "t", "x", "y", y_range=(0.0, 1.0))
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and "a&lt;b" in svg and "± 0.1000" in svg
+    # frame: x from 56 over 254 px, y from 28 over 228 px (1.0 at the top)
+    assert '<line x1="56.0" x2="56.0" y1="164.8" y2="119.2"' in svg          # 0.5 +- 0.1 at x = 0
+    assert 'x1="183.0" x2="183.0"' not in svg                                  # no bar where err = 0
+    assert '<line x1="310.0" x2="310.0" y1="62.2" y2="28.0"' in svg            # 0.95 + 0.1 cut at the frame
 
 
 def test_inception_score_known_answers():

@@ -208,3 +208,29 @@ def test_class_names_read_as_written_in_markdown():
 
     assert md_cell("golden | retriever") == "golden \\| retriever"
     assert md_text("a_b *c* `d` <e>") == "a\\_b \\*c\\* \\`d\\` \\<e\\>"
+
+
+def test_headline_columns_and_the_verdict_labels():
+    from synthmix.report.summary import headline
+
+    def entry(diff, low, high, p, significant, verdict_text):
+        return {"accuracy": 0.9 + diff, "diff": diff, "ci_low": low, "ci_high": high, "p_adjusted": p,
+                "significant": significant, "verdict": verdict_text}
+    summary = {"design": {"steps": 450, "replicates": 5, "gan_seeds": [0, 1], "still_rising": ["mix_50"]},
+               "variants": {"real": {"accuracy": 0.912345},
+                            "mix_25": entry(0.0123, 0.004, 0.02, 0.012345, True, "better: ..."),
+                            "mix_50": entry(-0.001, -0.1, 0.098, 1.0, False, "no difference detected: ..."),
+                            "mix_75": entry(0.02, 0.001, 0.04, 0.09, False, "not significant after Holm: ..."),
+                            "synthetic": entry(-0.05, None, None, None, False, "not significant: ..."),
+                            "augmented": entry(0.0, -0.01, 0.01, 1.0, False, "FLAGGED: copies ...")},
+               "quality": {"cas_to_real": 0.9512345, "copy_rate": 0.25}, "filter": {"acceptance": 0.47}}
+    h = headline(summary)
+    assert h["acc"]["real"] == 0.9123 and h["pts"]["mix_25"] == 1.23 and h["pts_low"]["mix_25"] == 0.4
+    assert h["p_holm"] == {"mix_25": 0.0123, "mix_50": 1.0, "mix_75": 0.09, "synthetic": None, "augmented": 1.0}
+    # a wide interval holding 0 is "not detected", never "no difference"; no interval or one that
+    # fails Holm is "not significant"
+    assert h["verdict"] == {"mix_25": "better", "mix_50": "not detected", "mix_75": "not significant",
+                            "synthetic": "not significant", "augmented": "flagged: copies"}
+    assert h["design"] == {"steps": 450, "replicates": 5, "gan_seeds": 2, "still_rising": 1}
+    assert h["synthetic"] == {"cas_to_real": 0.951234, "copy_rate": 0.25, "filter_pass_rate": 0.47}
+    assert "real" not in h["pts"] and sum(len(g) for g in h.values()) == 6 + 5 * 5 + 4 + 3   # 38 columns

@@ -184,7 +184,7 @@ def queue_tasks(status: str) -> dict[str, tuple[str, str]]:
     tasks = {}
     for line in status.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[-1] in STATES and parts[0] != "Task":
+        if len(parts) >= 3 and parts[-1] in STATES:
             tasks[parts[0]] = (parts[1], parts[-1])
     return tasks
 
@@ -210,11 +210,40 @@ def queue_experiments(settings: list[list[int]], name_prefix: str) -> set[str] |
             return None
         names += QUEUED.findall(out.stdout)
     tasks = queue_tasks(dvc("queue", "status", capture=True).stdout)
-    return {t for t, (name, _) in tasks.items() if t not in before and name in names}
+    ours = {t for t, (name, _) in tasks.items() if t not in before and name in names}
+    if len(ours) != len(settings):      # never wait on fewer tasks than were asked for
+        print(f"error: queued {len(settings)} experiments but found {len(ours)} of them in `dvc queue status`",
+              file=sys.stderr)
+        return None
+    return ours
+
+
+def wait_for_tasks(ours: set[str], poll: float, patience: int = 10) -> dict[str, tuple[str, str]]:
+    """Poll `dvc queue status` until every task in `ours` is Success or Failed, showing how many are
+    done and running. A failed status call is skipped; a task missing from `patience` polls in a
+    row (removed from the queue by hand) ends the wait, and it counts as not succeeded."""
+    from synthmix.core.progress import progress
+
+    bar = progress(total=len(ours), desc="experiments", unit="exp")
+    tasks: dict[str, tuple[str, str]] = {}
+    missing_polls = 0
+    while True:
+        time.sleep(poll)
+        status = dvc("queue", "status", capture=True)
+        if status.returncode != 0:
+            continue
+        tasks = queue_tasks(status.stdout)
+        counts = queue_counts(tasks, ours)
+        bar.update(counts["Success"] + counts["Failed"] - bar.n)
+        bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
+        missing_polls = missing_polls + 1 if any(t not in tasks for t in ours) else 0
+        if counts["Success"] + counts["Failed"] == len(ours) or missing_polls >= patience:
+            break
+    bar.close()
+    return tasks
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from synthmix.core.progress import progress
     from synthmix.params import load_params
 
     from synthmix.variants import check_ratio
@@ -234,22 +263,13 @@ def sweep(args: argparse.Namespace) -> int:
     ours = queue_experiments(settings, args.name_prefix)
     if ours is None or dvc("queue", "start", "-j", str(args.jobs)).returncode != 0:
         return 1
-    bar = progress(total=len(ours), desc="experiments", unit="exp")
-    while True:  # wait for this sweep's tasks to finish, showing how many are done and running
-        time.sleep(args.poll)
-        tasks = queue_tasks(dvc("queue", "status", capture=True).stdout)
-        counts = queue_counts(tasks, ours)
-        bar.update(counts["Success"] + counts["Failed"] - bar.n)
-        bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
-        if not counts["Queued"] and not counts["Running"]:
-            break
-    bar.close()
+    tasks = wait_for_tasks(ours, args.poll)
     dvc("queue", "stop")
     for task in sorted(ours, key=lambda t: tasks.get(t, (t, ""))[0]):
         name, state = tasks.get(task, (task, "no longer in the queue"))
         print(f"{name}: {state}" + (f" (its log: dvc queue logs {name})" if state == "Failed" else ""))
     dvc(*COMPACT_SHOW)
-    return 1 if counts["Failed"] else 0
+    return 0 if all(tasks.get(t, ("", ""))[1] == "Success" for t in ours) else 1
 
 
 class Parser(argparse.ArgumentParser):

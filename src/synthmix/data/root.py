@@ -3,7 +3,12 @@
 `download` lists `${data.root}` as a dependency (editing your image folder or offline copies re-runs
 it), so a data.root that does not exist stops `dvc repro` inside DVC, with its own `[Errno 2] ...`
 and no key named. The `locate` stage, upstream of `download` and depending on the params only, runs
-this check first and fails with the key, the value and what is allowed."""
+this check first and fails with the key, the value and what is allowed.
+
+Its limit: `locate` re-runs when the params change, not when the folder goes away. A folder removed
+after a run, or a clone whose `data/root.json` came from `dvc pull` without the images, meets DVC's
+own `[Errno 2]` in `download` (marking `locate` always-changed would re-run it on every `dvc repro`
+and keep it out of the run-cache)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +23,8 @@ def check_root(name: str, root: str) -> dict:
     what = ("the folder of your images, one sub-folder per class (<root>/<class>/*.png|jpg)" if name == "folder"
             else "the folder where raw files are looked for (offline copies) and downloaded to (<root>/<name>/)")
     if not path.exists():
-        raise ParamsError(f"data.root = {root!r}: no such folder; it must be {what}. Create it, or set "
+        raise ParamsError(f"params: data.root = {root!r}: no such folder; it must be {what}. Create it, or set "
                           "data.root to an existing folder (the default is data/downloads)")
     if not path.is_dir():
-        raise ParamsError(f"data.root = {root!r}: a file, not a folder; it must be {what}")
+        raise ParamsError(f"params: data.root = {root!r}: a file, not a folder; it must be {what}")
     return {"data.name": name, "data.root": root}

@@ -6,9 +6,8 @@ import base64
 from html import escape
 
 from synthmix.report.markdown import settings_rows
-from synthmix.report.summary import answer, points
+from synthmix.report.summary import answer, points, ratio_series
 from synthmix.report.svg import line_chart
-from synthmix.variants import Variant
 
 SECTIONS = {"summary": "Summary", "significance": "Significance against real", "ratio": "Accuracy vs ratio",
             "robustness": "Robustness to noise", "calibration": "Calibration", "confusion": "Confusion matrices",
@@ -111,18 +110,9 @@ def ratio_chart(results: dict[str, dict], mix_mode: str) -> str:
     """Test accuracy against percent synthetic: a line over the mixes only (one design: mix.mode),
     synthetic-only as a point of its own (another design: its own training-set size), and real and
     augmented as reference lines with their +-std bands."""
-    def entry(v: str) -> dict:
-        return {"y": [results[v]["accuracy"]], "err": [results[v]["accuracy_std"]]}
-
-    mixes = sorted((Variant.parse(v).ratio, v) for v in results if Variant.parse(v).kind == "mix")
-    series = [{"name": f"mix ({mix_mode} mode)", "x": [r for r, _ in mixes],
-               "y": [results[v]["accuracy"] for _, v in mixes],
-               "err": [results[v]["accuracy_std"] for _, v in mixes]}] if mixes else []
-    if "synthetic" in results:
-        series.append({"name": "synthetic only", "style": "points",
-                       "x": [Variant.parse("synthetic").percent_synthetic]} | entry("synthetic"))
-    series += [{"name": f"{v} (reference)", "style": "reference", "x": [0]} | entry(v)
-               for v in ("real", "augmented") if v in results]
+    series = [{"name": s["name"], "style": s["style"], "x": [pct for pct, _ in s["points"]],
+               "y": [results[v]["accuracy"] for _, v in s["points"]],
+               "err": [results[v]["accuracy_std"] for _, v in s["points"]]} for s in ratio_series(results, mix_mode)]
     return (line_chart(series, "Test accuracy vs percent synthetic", "percent synthetic in the training set",
                        "accuracy (mean ± std)", y_limits=(0.0, 1.0), x_range=(0, 100), width=500)
             + f"<p>The line joins the mixes ({escape(mix_mode)} mode: "

@@ -124,13 +124,16 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
 
 
 def short_verdict(s: dict) -> str:
-    """A table cell's verdict from a summary entry: better | worse | no difference (the interval
-    rules out large ones) | not significant (it does not) | flagged (its synthetic images are copies)."""
+    """A table cell's verdict from a summary entry: better | worse (significant after Holm) |
+    not detected (the interval holds 0; how large a difference it still allows is pts_low/pts_high,
+    never read "no difference" into it) | not significant (one replicate, so no interval; or an
+    interval that excludes 0 alone but fails Holm's correction) | flagged: copies (its synthetic
+    images are copies of training images)."""
     if s["verdict"].startswith("FLAGGED"):
         return "flagged: copies"
     if s["significant"]:
         return "better" if s["diff"] > 0 else "worse"
-    return "no difference" if s["verdict"].startswith("no difference") else "not significant"
+    return "not detected" if s["verdict"].startswith("no difference") else "not significant"
 
 
 def _pts(x: float | None) -> float | None:
@@ -255,21 +258,30 @@ def inception_fid(quality: dict) -> dict:
             "inception_kid_std": round(s["kid_std"], 6), "inception_images": [s["n_synthetic"], s["n_real"]]}
 
 
+def ratio_series(results: dict[str, dict], mix_mode: str) -> list[dict]:
+    """The accuracy-vs-ratio chart's series, for the DVC plot (`ratio_rows`) and the report's SVG
+    alike: the mixes as one line (one design, mix.mode) at their percent synthetic; synthetic only,
+    a point of its own at 100 (another design); real and augmented as reference lines (at 0 and 100).
+    Each: {"name", "style": "line" | "points" | "reference", "points": [(percent, variant), ...]}."""
+    mixes = sorted((Variant.parse(v).percent_synthetic, v) for v in results if Variant.parse(v).kind == "mix")
+    series = [{"name": f"mix ({mix_mode} mode)", "style": "line", "points": mixes}] if mixes else []
+    if "synthetic" in results:
+        series.append({"name": "synthetic only", "style": "points",
+                       "points": [(Variant.parse("synthetic").percent_synthetic, "synthetic")]})
+    return series + [{"name": f"{v} (reference)", "style": "reference", "points": [(0, v), (100, v)]}
+                     for v in ("real", "augmented") if v in results]
+
+
 def ratio_rows(results: dict[str, dict], mix_mode: str) -> str:
     """TSV rows that `dvc plots` draws as test accuracy against percent synthetic, one line per
-    `series`: the mixes (one design, mix.mode) at their ratios; synthetic only, a point of its own at
-    100; real and augmented as reference lines (the same accuracy at 0 and at 100). The +-std band
-    is two more columns, cut to [0, 1] so that the axis holds it."""
+    `series` (`ratio_series`). The +-std band is two more columns, cut to [0, 1] so that the axis
+    holds it."""
     def row(ratio: int, v: str, series: str) -> str:
         r = results[v]
         low, high = max(r["accuracy"] - r["accuracy_std"], 0.0), min(r["accuracy"] + r["accuracy_std"], 1.0)
         return (f"{ratio}\t{v}\t{series}\t{r['accuracy']:.6f}\t{r['accuracy_std']:.6f}\t{low:.6f}\t{high:.6f}\t"
                 f"{r['f1_macro']:.6f}")
 
-    at = {v: Variant.parse(v).percent_synthetic for v in results}
-    mixes = sorted((at[v], v) for v in results if Variant.parse(v).kind == "mix")
     lines = ["ratio\tvariant\tseries\taccuracy\taccuracy_std\taccuracy_low\taccuracy_high\tf1_macro"]
-    lines += [row(ratio, v, f"mix ({mix_mode} mode)") for ratio, v in mixes]
-    lines += [row(at["synthetic"], "synthetic", "synthetic only")] if "synthetic" in results else []
-    lines += [row(ratio, v, f"{v} (reference)") for v in ("real", "augmented") if v in results for ratio in (0, 100)]
+    lines += [row(ratio, v, s["name"]) for s in ratio_series(results, mix_mode) for ratio, v in s["points"]]
     return "\n".join(lines) + "\n"

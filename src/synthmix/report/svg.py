@@ -74,8 +74,8 @@ def line_chart(series: list[dict], title: str, x_label: str, y_label: str,
     """An SVG line chart. Each series: {"name", "x": [...], "y": [...], "err": [...] | None,
     "style": "line" | "points" | "reference"}; `err` draws a +-err bar at each point (e.g. the std
     over replicates). The y-axis is `y_range`, or the range that holds every series (error bars and
-    reference bands included) inside `y_limits`; the x-axis `x_range` or the points' range. Nothing
-    is drawn past the frame."""
+    reference bands included) inside `y_limits`; the x-axis `x_range` or the points' range, its
+    ends labelled. Error bars and bands are cut at the frame (points are not: give ranges that hold them)."""
     left, right, top, bottom = 56, 150, 28, 44
     pw, ph = width - left - right, height - top - bottom
     xs = [x for s in series if s.get("style") != "reference" for x in s["x"]]
@@ -95,7 +95,8 @@ def line_chart(series: list[dict], title: str, x_label: str, y_label: str,
     for t in _ticks(y0, y1):
         out.append(f'<line x1="{left - 4}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
                    f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{t:.3g}</text>')
-    for t in sorted(set(xs)) if len(set(xs)) <= 12 else _ticks(x0, x1):
+    x_ticks = set(xs) | set(x_range or ())
+    for t in sorted(x_ticks) if len(x_ticks) <= 12 else _ticks(x0, x1):
         out.append(f'<text x="{px(t):.1f}" y="{top + ph + 14}" text-anchor="middle">{t:g}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>'
                f'<text transform="translate(14 {top + ph / 2:.1f}) rotate(-90)" text-anchor="middle">'
