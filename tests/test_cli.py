@@ -128,3 +128,6 @@ def test_sweep_waits_until_each_of_its_tasks_has_ended(monkeypatch):
     # a task gone from the queue for `patience` polls in a row ends it, not forever
     monkeypatch.setattr(cli, "dvc", fake_dvc([between] * 3))
     assert "c7d8e9f" not in cli.wait_for_tasks(ours, poll=0, patience=3)
+    # and so does a `dvc queue status` that keeps failing
+    monkeypatch.setattr(cli, "dvc", fake_dvc([running] + [None] * 3))
+    assert cli.wait_for_tasks(ours, poll=0, patience=3)["c7d8e9f"][1] == "Queued"

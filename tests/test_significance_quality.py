@@ -91,13 +91,9 @@ def test_smoothgrad_finds_the_only_pixel_the_model_reads_and_overlays_it():
 
 
 class OnePixel(torch.nn.Module):
-    """Class score = weight * pixel (2, 3) of channel 0: saliency must find that pixel and nothing else."""
-    def __init__(self, weight: float = 5.0):
-        super().__init__()
-        self.weight = weight
-
+    """Class score = 5 * pixel (2, 3) of channel 0: saliency must find that pixel and nothing else."""
     def forward(self, x):                          # x: (N, C, H, W) -> (N, 2)
-        return torch.stack([self.weight * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
+        return torch.stack([5 * x[:, 0, 2, 3], -x[:, 0, 2, 3]], dim=1)
 
 
 def test_smoothgrad_in_chunks_keeps_each_image_with_its_own_label_and_scales_sparse_maps():

@@ -220,8 +220,8 @@ def queue_experiments(settings: list[list[int]], name_prefix: str) -> set[str] |
 
 def wait_for_tasks(ours: set[str], poll: float, patience: int = 10) -> dict[str, tuple[str, str]]:
     """Poll `dvc queue status` until every task in `ours` is Success or Failed, showing how many are
-    done and running. A failed status call is skipped; a task missing from `patience` polls in a
-    row (removed from the queue by hand) ends the wait, and it counts as not succeeded."""
+    done and running. `patience` polls in a row that miss a task (removed from the queue by hand) or
+    where `dvc queue status` fails end the wait; such a task counts as not succeeded."""
     from synthmix.core.progress import progress
 
     bar = progress(total=len(ours), desc="experiments", unit="exp")
@@ -230,14 +230,15 @@ def wait_for_tasks(ours: set[str], poll: float, patience: int = 10) -> dict[str,
     while True:
         time.sleep(poll)
         status = dvc("queue", "status", capture=True)
-        if status.returncode != 0:
-            continue
-        tasks = queue_tasks(status.stdout)
-        counts = queue_counts(tasks, ours)
-        bar.update(counts["Success"] + counts["Failed"] - bar.n)
-        bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
-        missing_polls = missing_polls + 1 if any(t not in tasks for t in ours) else 0
-        if counts["Success"] + counts["Failed"] == len(ours) or missing_polls >= patience:
+        if status.returncode == 0:
+            tasks = queue_tasks(status.stdout)
+            counts = queue_counts(tasks, ours)
+            bar.update(counts["Success"] + counts["Failed"] - bar.n)
+            bar.set_postfix(running=counts["Running"], queued=counts["Queued"], failed=counts["Failed"])
+            if counts["Success"] + counts["Failed"] == len(ours):
+                break
+        missing_polls = missing_polls + 1 if status.returncode != 0 or any(t not in tasks for t in ours) else 0
+        if missing_polls >= patience:
             break
     bar.close()
     return tasks
@@ -269,7 +270,7 @@ def sweep(args: argparse.Namespace) -> int:
         name, state = tasks.get(task, (task, "no longer in the queue"))
         print(f"{name}: {state}" + (f" (its log: dvc queue logs {name})" if state == "Failed" else ""))
     dvc(*COMPACT_SHOW)
-    return 0 if all(tasks.get(t, ("", ""))[1] == "Success" for t in ours) else 1
+    return 0 if queue_counts(tasks, ours)["Success"] == len(ours) else 1
 
 
 class Parser(argparse.ArgumentParser):
