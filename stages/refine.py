@@ -1,65 +1,73 @@
-"""Stage refine: classifier-guided refinement of every class's GAN of every GAN seed (refine.rounds).
+"""Stage refine: every class's GAN of every GAN seed gets its snapshot chosen by the judge, then
+refine.rounds rounds of classifier-guided refinement (0 = none).
 
-With refine.rounds = 0 each checkpoint is copied unchanged (byte-identical, so nothing downstream
-re-runs) without importing torch. Its own stage, so the filter settings it uses never retrain the
-base GANs.
+The choice: train_gan keeps every snapshot of the (EMA) generator; here each is sampled from fixed
+latents and scored by the Fréchet distance, in the judge's feature space, to the class's real
+validation images (gan.select_against), and the lowest wins (synth.choose). It is here, not in
+training, so a judge change re-scores snapshots and re-trains no GAN; its own stage, so the filter
+settings the refinement uses never retrain the base GANs either.
 """
 import argparse
-import shutil
 from pathlib import Path
 
-from synthmix.core.io import atomic_path, load_json, save_json
-from synthmix.core.stage import run
+from synthmix.core import runtime
+from synthmix.core.io import save_json
+from synthmix.core.stage import open_run_log, run
+from synthmix.data.store import read_prepared
+from synthmix.gan.sample import load_gan, write_gan
+from synthmix.judge import load_judge
 from synthmix.params import load_params
+from synthmix.synth.choose import choose_snapshot, eval_seed, snapshot_reference
+from synthmix.synth.filter import class_cut
+from synthmix.synth.refine import refine_class
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
-    ap.add_argument("--gans", type=Path, required=True, help="directory of base <gan seed>/<class>.pt checkpoints")
+    ap.add_argument("--gans", type=Path, required=True, help="directory of trained <gan seed>/<class>.pt checkpoints")
     ap.add_argument("--judge", type=Path, required=True)
-    ap.add_argument("--out", type=Path, required=True, help="directory for refined <gan seed>/<class>.pt checkpoints")
+    ap.add_argument("--out", type=Path, required=True, help="directory for chosen (and refined) <gan seed>/<class>.pt")
+    ap.add_argument("--choice", type=Path, required=True, help="directory of <gan seed>/<class>/ run logs: the "
+                    "snapshot scores (fid_judge) and the chosen step")
     ap.add_argument("--metrics", type=Path, required=True, help="acceptance per GAN seed, class and round (JSON)")
     args = ap.parse_args()
     params = load_params()
-    classes, seeds = load_json(args.data / "meta.json")["classes"], params.gan.seeds
-    log = {"rounds": params.refine.rounds, "filter_mode": params.filter.mode, "per_seed": {}}
-    if params.refine.rounds == 0:
-        for g in seeds:
-            for name in classes:
-                with atomic_path(args.out / str(g) / f"{name}.pt") as tmp:
-                    shutil.copyfile(args.gans / str(g) / f"{name}.pt", tmp)
-        save_json(args.metrics, log)
-        print("refine: 0 rounds, checkpoints copied unchanged")
-        return
-    log["per_seed"] = refine_all(args, params, seeds)
-    save_json(args.metrics, log)
-    print(f"refine: {params.refine.rounds} round(s) for {len(classes)} classes x {len(seeds)} GAN seed(s)")
-
-
-def refine_all(args, params, seeds: list[int]) -> dict:
-    """Every class's generator of every GAN seed refined; returns the per-round acceptance."""
-    from synthmix.core import runtime
-    from synthmix.data.store import read_prepared
-    from synthmix.gan.sample import load_gan, write_gan
-    from synthmix.judge import load_judge
-    from synthmix.synth.filter import class_cut
-    from synthmix.synth.refine import refine_class
-
+    p, seeds = params.gan, params.gan.seeds
     device = runtime.setup(params.runtime)
     data = read_prepared(args.data)
     judge = load_judge(args.judge, device)
-    out: dict = {}
+    log = {"rounds": params.refine.rounds, "filter_mode": params.filter.mode, "per_seed": {}}
     for label, name in enumerate(data.class_names):
-        cut = class_cut(params.filter, judge.confidence(data.val_images[data.val_labels == label], label, device))
+        reference = snapshot_reference(data, name, p.select_against)
+        cut = (class_cut(params.filter, judge.confidence(data.val_images[data.val_labels == label], label, device))
+               if params.refine.rounds else None)
         for g in seeds:
-            seed = runtime.seed_for(params.refine.seed, "refine", name, str(g))
-            ckpt, rounds = refine_class(load_gan(args.gans / str(g) / f"{name}.pt"), data.train[name], judge, label,
-                                        params.gan, params.refine, params.filter, cut, seed, device,
-                                        name=f"class {name!r}, GAN seed {g}", amp=params.runtime.amp)
+            ckpt, scores = choose_snapshot(load_gan(args.gans / str(g) / f"{name}.pt"), judge, reference,
+                                           p.eval_samples, eval_seed(g, name), device)
+            steps = p.for_image_size(data.train[name].shape[1]).steps      # 'auto' resolved, for the report
+            write_choice(args.choice / str(g) / name, ckpt["step"], scores, steps)
+            if params.refine.rounds:
+                seed = runtime.seed_for(params.refine.seed, "refine", name, str(g))
+                ckpt, rounds = refine_class(ckpt, data.train[name], judge, label, p, params.refine, params.filter,
+                                            cut, seed, device, name=f"class {name!r}, GAN seed {g}",
+                                            amp=params.runtime.amp)
+                log["per_seed"].setdefault(str(g), {})[name] = rounds
             write_gan(args.out / str(g) / f"{name}.pt", ckpt)
-            out.setdefault(str(g), {})[name] = rounds
-    return out
+    save_json(args.metrics, log)
+    print(f"refine: snapshots chosen, {params.refine.rounds} refinement round(s), for {len(data.class_names)} "
+          f"classes x {len(seeds)} GAN seed(s)")
+
+
+def write_choice(dir: Path, step: int, scores: list[list[float]], steps: int) -> None:
+    """The snapshot scores as a curve (fid_judge per step, dvclive's layout), the chosen step and the
+    GAN's training budget (`steps`, which the report shows)."""
+    curves = open_run_log(dir)
+    for s, value in scores:
+        curves.log(int(s), {"fid_judge": value})
+    best = min((v for s, v in scores if s == step), default=None)
+    curves.summary.update(steps=steps, chosen_step=int(step), best_fid_judge=best, snapshots=len(scores))
+    curves.end()
 
 
 if __name__ == "__main__":

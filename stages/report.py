@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--synthetic", type=Path, required=True,
                     help="filtered synthetic images, <gan seed>/<class>.npy (sample grids)")
     ap.add_argument("--gan-metrics", type=Path, required=True,
-                    help="directory of <gan seed>/<class>/plots/metrics (GAN curves)")
+                    help="directory of <gan seed>/<class>/plots/metrics: the snapshot scores (refine stage)")
     ap.add_argument("--classifier-metrics", type=Path, required=True,
                     help="directory of <variant>/<replicate>/plots/metrics (training curves)")
     ap.add_argument("--plots", type=Path, required=True, help="directory for the top-level plot data")
@@ -78,7 +78,7 @@ def main() -> None:
     filtering, quality = load_json(args.filter), load_json(args.quality)
     summary = summarize(results, filtering, quality, seeds, alpha)
     data = read_prepared(args.data)
-    gan_metrics = args.gan_metrics / str(seeds[0])          # the first GAN seed's curves and grids
+    gan_metrics = args.gan_metrics / str(seeds[0])          # the first GAN seed's snapshot choice
     first_gan = load_json(gan_metrics / data.class_names[0] / "metrics.json")
     settings = run_settings(data.meta, first_gan["steps"], params.mix.mode)
     save_json(args.summary, summary)

@@ -105,6 +105,21 @@ def repo(tmp_path_factory):
     return repo
 
 
+@pytest.fixture(autouse=True)
+def at_tiny(request):
+    """Every test starts from the module repo at TINY with its outputs (DVC restores them from the
+    run-cache, nothing is retrained), whatever the tests before it changed: each runs alone too."""
+    if "repo" not in request.fixturenames:
+        yield
+        return
+    repo = request.getfixturevalue("repo")
+    tiny = (repo / "params.yaml").read_text()      # TINY: this fixture put it back after every test
+    yield
+    if (repo / "params.yaml").read_text() != tiny:
+        (repo / "params.yaml").write_text(tiny)
+        repro(repo)
+
+
 def test_outputs_exist_and_make_sense(repo):
     import json
 
@@ -295,7 +310,7 @@ def test_same_inputs_and_seed_give_identical_bytes(repo):
 def test_filter_change_reruns_synthesis_and_after_but_no_gan(repo):
     # keep the most convincing half of 80 draws instead of the first 40: a different kept set
     set_params(repo, {"filter": {"mode": "top", "fraction": 0.5}})
-    # refine (0 rounds: a byte-identical copy) re-runs because it reads the filter; the GANs do not
+    # refine (the snapshot choice, 0 refinement rounds) re-runs because it reads the filter; the GANs do not
     assert repro(repo) == {"refine", "synthesize", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
 
 
@@ -340,6 +355,34 @@ def dry_run(repo: Path, changes: dict) -> set[str]:
         (repo / "params.yaml").write_text(before)
 
 
+def test_judge_change_rechooses_snapshots_and_retrains_no_gan(repo):
+    set_params(repo, {"judge": {"lr": 0.003}})
+    ran = repro(repo)
+    # the judge scores the snapshots train_gan kept (refine); the GANs and real-only classifiers stay
+    assert {"train_judge", "refine", "synthesize"} <= ran
+    assert not any(s.startswith("train_gan@") for s in ran) and not ran & {"train_real", "train_augmented"}
+
+
+@pytest.mark.parametrize("source,stages", [("src/synthmix/data/sources.py", {"download"}),
+                                            ("src/synthmix/report/html.py", {"report"})])
+def test_a_code_edit_reruns_only_the_stages_that_import_it(repo, source, stages):
+    # code deps are exactly the files each stage imports: a dataset parser edit re-runs download
+    # alone (its output bytes are the same, so nothing after it runs); an HTML edit re-runs report
+    path = repo / source
+    before = path.read_text()
+    path.write_text(before + "\n# an edit that changes no behaviour\n")
+    try:
+        assert repro(repo) == stages
+    finally:
+        path.write_text(before)
+    assert repro(repo) == set()                          # back: restored from the run-cache
+
+
+def test_gan_choice_param_rechooses_without_training(repo):
+    assert dry_run(repo, {"gan": {"eval_samples": 128}}) == {"refine"}
+    assert dry_run(repo, {"gan": {"select_against": "train"}}) == {"refine"}
+
+
 def test_gan_param_reruns_gans_but_not_judge_or_real_classifiers(repo):
     # refine reads every gan key; generate, filter and what follows re-run because their inputs change
     assert dry_run(repo, {"gan": {"lr_g": 0.0003}}) == {"train_gan@0-0", "train_gan@1-0", "refine"}
@@ -368,47 +411,21 @@ def metric_columns(shown: list[dict]) -> dict[str, set[str]]:
                                         for c in flat(m.get("data", {}), "")} for r in rows}
 
 
-def test_metrics_diff_between_two_ratio_experiments_on_a_fresh_clone(repo, tmp_path):
+def test_sweep_then_metrics_diff_of_its_experiments_on_a_fresh_clone(repo, tmp_path, monkeypatch):
+    """`synthmix sweep` counts only its own queued experiments and prints the compact table; the
+    team then compares them with `dvc metrics diff` on a fresh clone (git remote + DVC remote)."""
     import json
 
+    monkeypatch.setenv("SYNTHMIX_PROGRESS", "1")          # the bar, although the output is no terminal
+    monkeypatch.setenv("COLUMNS", "250")                  # a wide terminal's table (rich fits it to COLUMNS)
     # the team set-up: a git remote and a DVC remote (local folders here), the latter in .dvc/config
     run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], tmp_path)
     run(["git", "remote", "add", "origin", str(tmp_path / "origin.git")], repo)
     dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "baseline"], repo)
-    run(["git", "push", "-q", "origin", "HEAD"], repo)
-    dvc(repo, "exp", "run", "-n", "ratios-25", "-S", "mix.ratios=[25]")
-    dvc(repo, "exp", "run", "-n", "ratios-75", "-S", "mix.ratios=[75]")
-    # a compact `dvc exp show`: the headline only (per-run files are outputs, not metrics)
-    columns = metric_columns(json.loads(dvc(repo, "exp", "show", "--json").stdout))
-    assert columns["ratios-25"] and max(len(c) for c in columns.values()) <= 60
-    assert {f"metrics/headline.json:acc.{v}" for v in ("real", "augmented", "synthetic", "mix_75")} \
-        <= columns["ratios-75"]
-    dvc(repo, "exp", "push", "origin", "ratios-25", "ratios-75")      # git refs and DVC objects
-    # a fresh clone with an empty DVC cache: DVC reads the headline of each experiment from the remote
-    clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(clone)], tmp_path)
-    dvc(clone, "exp", "pull", "origin", "ratios-25", "ratios-75", "--no-cache")
-    assert not (clone / ".dvc/cache").exists()
-    out = dvc(clone, "metrics", "diff", "--json", "ratios-25", "ratios-75")
-    assert "failed to load" not in out.stderr + out.stdout
-    diff = json.loads(out.stdout)["metrics/headline.json"]
-    a, b = diff["acc.mix_25"], diff["acc.mix_75"]
-    assert 0.0 <= a["old"] <= 1.0 and a["new"] is None      # only in the first experiment
-    assert b["old"] is None and 0.0 <= b["new"] <= 1.0      # only in the second
-    assert b["new"] == json.loads((repo / "metrics/headline.json").read_text())["acc"]["mix_75"]
-    assert diff["verdict.mix_25"]["old"] in ("better", "worse", "not detected", "not significant")
-    table = dvc(clone, "metrics", "diff", "ratios-25", "ratios-75").stdout
-    assert "acc.mix_25" in table and "pts.mix_75" in table
-
-
-def test_sweep_counts_only_its_own_experiments_and_prints_the_compact_table(repo, monkeypatch):
-    monkeypatch.setenv("SYNTHMIX_PROGRESS", "1")          # the bar, although the output is no terminal
-    monkeypatch.setenv("COLUMNS", "250")                  # a wide terminal's table (rich fits it to COLUMNS)
     dvc(repo, "queue", "remove", "--all")
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "before sweep", "--allow-empty"], repo)
+    run(["git", "push", "-q", "origin", "HEAD"], repo)
     args = [sys.executable, "-m", "synthmix", "sweep", "--jobs", "1", "--poll", "0.5", "--skip-upstream"]
     first = run(args + ["--name-prefix", "sweep-a", "25"], repo)
     second = run(args + ["--name-prefix", "sweep-b", "75"], repo)   # the queue still lists sweep-a's task
@@ -418,6 +435,47 @@ def test_sweep_counts_only_its_own_experiments_and_prints_the_compact_table(repo
     header = next(line for line in second.stdout.splitlines() if "Experiment" in line)
     assert "acc.real" in header and "pts.mix_75" in header
     assert "mix.ratios" not in header and "p_holm" not in header              # no params, only acc and pts
+    # a compact `dvc exp show`: the headline only (per-run files are outputs, not metrics)
+    columns = metric_columns(json.loads(dvc(repo, "exp", "show", "--json").stdout))
+    assert columns["sweep-a-25"] and max(len(c) for c in columns.values()) <= 60
+    assert {f"metrics/headline.json:acc.{v}" for v in ("real", "augmented", "synthetic", "mix_75")} \
+        <= columns["sweep-b-75"]
+    dvc(repo, "exp", "push", "origin", "sweep-a-25", "sweep-b-75")      # git refs and DVC objects
+    # a fresh clone with an empty DVC cache: DVC reads the headline of each experiment from the remote
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(clone)], tmp_path)
+    dvc(clone, "exp", "pull", "origin", "sweep-a-25", "sweep-b-75", "--no-cache")
+    assert not (clone / ".dvc/cache").exists()
+    out = dvc(clone, "metrics", "diff", "--json", "sweep-a-25", "sweep-b-75")
+    assert "failed to load" not in out.stderr + out.stdout
+    diff = json.loads(out.stdout)["metrics/headline.json"]
+    a, b = diff["acc.mix_25"], diff["acc.mix_75"]
+    assert 0.0 <= a["old"] <= 1.0 and a["new"] is None      # only in the first experiment
+    assert b["old"] is None and 0.0 <= b["new"] <= 1.0      # only in the second
+    assert diff["verdict.mix_25"]["old"] in ("better", "worse", "not detected", "not significant")
+    table = dvc(clone, "metrics", "diff", "sweep-a-25", "sweep-b-75").stdout
+    assert "acc.mix_25" in table and "pts.mix_75" in table
+    run(["git", "remote", "remove", "origin"], repo)     # the module repo as it was for the next test
+    dvc(repo, "remote", "remove", "store")
+
+
+def test_mobilenet_v2_classifiers_retrain_only_the_classifiers(repo):
+    """torchvision's MobileNetV2 as every classifier (random weights: the pretrained download is
+    tested against a local server in test_weights.py); the judge and the GANs stay as they were."""
+    import json
+
+    import torch
+
+    set_params(repo, {"classifier": {**TINY["classifier"], "arch": "mobilenet_v2", "input_size": 32}})
+    assert repro(repo) == {"train_real", "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "report"}
+    ckpt = torch.load(repo / "models/classifier/mix_50/0.pt", weights_only=True)
+    assert ckpt["config"]["arch"] == "mobilenet_v2" and ckpt["config"]["input_size"] == 32
+    assert any(k.startswith("backbone.") for k in ckpt["model"])
+    summary = json.loads((repo / "metrics/summary.json").read_text())
+    assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_50"}
+    assert all(0.0 <= v["accuracy"] <= 1.0 for v in summary["variants"].values())
+    assert (repo / "metrics/evaluate/saliency.png").read_bytes()[:4] == b"\x89PNG"   # gradients through the resize
+    assert torch.load(repo / "models/judge.pt", weights_only=True)["config"]["arch"] == "cnn"
 
 
 def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them(repo):

@@ -25,6 +25,14 @@ KINDS = {"locate": ("locate", "locate"), "download": ("download", "download"), "
          "classifier": ("train_real", "train_classifier"), "corrupt": ("corrupt", "corrupt"),
          "evaluate": ("evaluate", "evaluate"), "quality": ("quality", "quality"), "report": ("report", "report")}
 SEED = int(os.environ.get("SYNTHMIX_FAULT_SEED", "0"))     # the random kill moments; printed on failure
+# Every stage writes its outputs the same way (core.io's atomic writes, core.stage's clean-up of a
+# failed stage), so the default suite kills one stage per way its outputs come about: files from
+# data (download), a training loop with resume state (gan), forked replicate workers (classifier),
+# two output folders from one generator (synthesize), many rendered files (report), each about
+# 30 s. SYNTHMIX_FAULT_KINDS=all kills every kind (12), or name them: "judge,quality".
+REPRESENTATIVE = ["download", "gan", "classifier", "synthesize", "report"]
+_chosen = os.environ.get("SYNTHMIX_FAULT_KINDS", "")
+FAULT_KINDS = list(KINDS) if _chosen == "all" else (_chosen.split(",") if _chosen else REPRESENTATIVE)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +141,7 @@ def clear_torn_rwlock(repo: Path) -> bool:
     return False
 
 
-@pytest.mark.parametrize("kind", ["prepare", "gan", "classifier", "evaluate"])
+@pytest.mark.parametrize("kind", ["gan", "classifier"])
 def test_dvc_killed_while_it_saves_a_stage_recovers_to_the_same_bytes(reference, kind):
     repo, expected_lock, _ = reference
     stage, script = KINDS[kind]
@@ -150,7 +158,7 @@ def test_dvc_killed_while_it_saves_a_stage_recovers_to_the_same_bytes(reference,
     assert "up to date" in dvc(repo, "status").stdout
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_a_stage_killed_anywhere_recovers_to_the_same_bytes(reference, kind):
     repo, expected_lock, durations = reference
     stage, script = KINDS[kind]

@@ -105,6 +105,59 @@ def test_divergence_stops_naming_class_and_step_or_restores():
     assert res.info["diverged_at"] == 4 and res.info["chosen_step"] == 2
 
 
+def test_choice_after_training_equals_choice_during_training():
+    """train_gan keeps every snapshot and refine scores them with the judge afterwards: the same
+    snapshot, to the byte, as scoring each one during training (the rule before 2026-12-02)."""
+    from synthmix.gan.sample import sample
+    from synthmix.judge import fid_scorer
+    from synthmix.synth.choose import choose_snapshot
+
+    torch.manual_seed(0)
+    judge = Judge(Cnn(CnnConfig(1, 3, 4)).eval())
+    reference, cpu, p = images(10, seed=1), torch.device("cpu"), replace(P, eval_every=4)
+    score = fid_scorer(judge, reference, lambda G: sample(G, 32, 5, cpu), cpu)
+    during = train_gan(images(), p, 0, GanRun(cpu, score=score))
+    kept = train_gan(images(), p, 0, GanRun(cpu, keep_snapshots=True))
+    assert sorted(kept.info["snapshots"], key=int) == ["4", "8", "12"] and kept.info["chosen_step"] is None
+    ckpt = {"model": kept.G.state_dict(), "discriminator": kept.D.state_dict(), "config": kept.cfg.__dict__,
+            "step": 12, "class_name": "7", "snapshots": kept.info["snapshots"]}
+    chosen, scores = choose_snapshot(ckpt, judge, reference, 32, 5, cpu)
+    assert scores == during.info["scores"] and chosen["step"] == during.info["chosen_step"]
+    assert list(chosen) == ["model", "discriminator", "config", "step", "class_name"]     # no snapshots left
+    for k, v in during.G.state_dict().items():
+        assert torch.equal(v, chosen["model"][k]), k
+    for k, v in kept.D.state_dict().items():
+        assert torch.equal(v, chosen["discriminator"][k]), k
+
+
+def test_divergence_with_kept_snapshots_ends_on_the_last_one():
+    tiny = replace(P, max_d_loss=1e-9, on_divergence="restore", eval_every=2)
+    res = train_gan(images(), tiny, 0, GanRun(torch.device("cpu"), keep_snapshots=True))
+    assert res.info["diverged_at"] == 4 and list(res.info["snapshots"]) == ["2"]
+    for k, v in res.G.state_dict().items():
+        assert torch.equal(v, res.info["snapshots"]["2"][k]), k
+
+
+def test_warm_up_without_the_judge_uses_fixed_random_features():
+    """gan.warmup_steps needs no judge: the default feature network is a frozen random-weight
+    discriminator body, the same for the same seed, and it leaves the training stream as it was."""
+    from synthmix.gan.train import random_features
+
+    cfg = GanConfig(16, 1, 8, 4, 4)
+    x = torch.rand(6, 1, 16, 16) * 2 - 1
+    torch.manual_seed(3)
+    f = random_features(cfg, 0)
+    after = torch.rand(1)
+    torch.manual_seed(3)
+    assert torch.equal(torch.rand(1), after)                     # fork_rng: the global stream untouched
+    assert torch.equal(f(x), random_features(cfg, 0)(x)) and f(x).shape == (6, 4 * 2 * 4 * 4)   # d_width 4, doubled once, at 4x4
+    warm = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
+    again = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
+    plain = train_gan(images(), P, 0, GanRun(torch.device("cpu")))
+    assert torch.equal(warm.G.net[0].weight, again.G.net[0].weight)
+    assert not torch.equal(warm.G.net[0].weight, plain.G.net[0].weight)
+
+
 def test_warm_up_moves_generator_towards_real_feature_statistics():
     torch.manual_seed(0)
     G = Generator(GanConfig(16, 1, 8, 4, 4))

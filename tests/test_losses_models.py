@@ -4,7 +4,7 @@ import torch
 from synthmix.gan.losses import dcgan_d_loss, dcgan_g_loss, get_loss
 from synthmix.models.cnn import Cnn, CnnConfig
 from synthmix.models.gan import Discriminator, GanConfig, Generator
-from synthmix.models.sizes import factor_size
+from synthmix.sizes import factor_size
 
 
 def test_dcgan_losses_are_scalars_with_the_right_signs():

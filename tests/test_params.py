@@ -125,7 +125,9 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path):
 # Which params sections each stage reads in full; dvc.yaml must declare each of their keys, or a
 # changed key would not re-run the stage and DVC would serve a stale cached result.
 FILTER_RULE = ["filter.mode", "filter.quantile", "filter.fraction", "filter.threshold"]
-GAN_TRAINING = [f"gan.{f.name}" for f in dataclasses.fields(GanParams) if f.name != "seeds"]
+# train_gan keeps every snapshot; refine (which reads every gan key) chooses one with the judge
+GAN_TRAINING = [f"gan.{f.name}" for f in dataclasses.fields(GanParams)
+                if f.name not in ("seeds", "select_against", "eval_samples")]
 STAGE_SECTIONS = {
     "train_gan": [*GAN_TRAINING, "runtime"], "train_judge": ["judge", "runtime"],
     "synthesize": ["generate", *FILTER_RULE, "gan.seeds", "runtime.device", "runtime.threads", "runtime.deterministic"],

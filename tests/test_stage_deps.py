@@ -2,57 +2,18 @@
 (directly or through other synthmix modules): a code change then re-runs exactly the stages that use
 that code, never serves a stale cached result (a missing dep) and never re-runs a stage for code it
 does not use (an extra dep)."""
-import ast
 from pathlib import Path
 
 import pytest
 import yaml
 
+from synthmix.core.imports import import_closure
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
 
-def module_file(name: str) -> Path | None:
-    base = SRC / Path(*name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def synthmix_imports(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names |= {f"{node.module}.{a.name}" for a in node.names}     # `from pkg import module`
-    return {n for n in names if n.split(".")[0] == "synthmix" and module_file(n)}
-
-
-def closure(script: Path) -> set[Path]:
-    """Every synthmix source file the script imports, transitively (package __init__ files included)."""
-    seen: set[Path] = set()
-    todo = [script]
-    while todo:
-        for name in synthmix_imports(todo.pop()):
-            parts = name.split(".")
-            for i in range(1, len(parts) + 1):                      # importing a.b.c runs a and a.b too
-                f = module_file(".".join(parts[:i]))
-                if f and f not in seen:
-                    seen.add(f)
-                    todo.append(f)
-    return seen
-
-
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-
-
-def has_code(path: Path) -> bool:
-    """False for a module that is only a docstring (most package __init__ files)."""
-    body = ast.parse(path.read_text()).body
-    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
@@ -61,9 +22,8 @@ def test_stage_deps_are_exactly_the_imported_source_files(stage):
     script = ROOT / spec["cmd"].split()[1]
     deps = [d.rstrip("/") for d in spec["deps"] if d.startswith(("src/", "stages/"))]
     assert str(script.relative_to(ROOT)) in deps
-    # the package's own __init__ holds only the version: a version bump must not re-run everything
-    used = sorted(str(f.relative_to(ROOT)) for f in closure(script)
-                  if has_code(f) and f != SRC / "synthmix" / "__init__.py")
+    # the same list as the code part of a resume key (core.resume.source_hash)
+    used = [str(f.relative_to(ROOT)) for f in import_closure(script)]
     missing = [f for f in used if not any(f == d or f.startswith(d + "/") for d in deps)]
     assert not missing, f"{stage} imports {missing} but dvc.yaml does not list them as deps"
     extra = [d for d in deps if d.startswith("src/") and d not in used]
@@ -71,10 +31,35 @@ def test_stage_deps_are_exactly_the_imported_source_files(stage):
 
 
 def test_closure_follows_imports_through_modules():
-    found = {str(f.relative_to(ROOT)) for f in closure(ROOT / "stages/train_gan.py")}
+    found = {str(f.relative_to(ROOT)) for f in import_closure(ROOT / "stages/refine.py")}
     assert "src/synthmix/evaluate/frechet.py" in found          # via synthmix.judge
-    assert "src/synthmix/evaluate/quality.py" not in found      # a KID change never retrains a GAN
-    assert not any(f.startswith("src/synthmix/report/") for f in found)
+    assert "src/synthmix/evaluate/quality.py" not in found      # a KID change never re-chooses a snapshot
+    gan = {str(f.relative_to(ROOT)) for f in import_closure(ROOT / "stages/train_gan.py")}
+    assert "src/synthmix/judge.py" not in gan                    # a judge change never retrains a GAN
+    assert not any(f.startswith("src/synthmix/report/") for f in found | gan)
+
+
+def test_resume_key_follows_exactly_the_imported_files(tmp_path, monkeypatch):
+    """source_hash (the code part of train_gan's resume key) changes with a file the script
+    imports and not with one it does not."""
+    import synthmix.core.imports as imports
+    from synthmix.core.resume import source_hash
+
+    pkg = tmp_path / "synthmix"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "1"\n')
+    (pkg / "sub" / "__init__.py").write_text('"""docs only"""\n')
+    (pkg / "sub" / "used.py").write_text("X = 1\n")
+    (pkg / "sub" / "unused.py").write_text("Y = 1\n")
+    script = tmp_path / "stage.py"
+    script.write_text("from synthmix.sub.used import X\n")
+    monkeypatch.setattr(imports, "SRC", tmp_path)
+    assert import_closure(script) == [pkg / "sub" / "used.py"]
+    before = source_hash(script)
+    (pkg / "sub" / "unused.py").write_text("Y = 2\n")
+    assert source_hash(script) == before
+    (pkg / "sub" / "used.py").write_text("X = 2\n")
+    assert source_hash(script) != before
 
 
 def test_committed_lock_holds_only_stages_of_the_pipeline():
@@ -87,3 +72,39 @@ def test_committed_lock_holds_only_stages_of_the_pipeline():
                          capture_output=True, text=True, check=True).stdout
     lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
     assert set(lock) == set(out.split())
+
+
+def package_graph() -> dict[str, set[str]]:
+    """synthmix's top-level parts (subpackages, top-level modules) -> the parts they import."""
+    from synthmix.core.imports import SRC as src, module_file, synthmix_imports
+
+    root = src / "synthmix"
+
+    def part(path: Path) -> str:
+        rel = path.relative_to(root).parts
+        return rel[0] if len(rel) > 1 else path.stem
+
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        targets = {module_file(n) for n in synthmix_imports(path)}
+        graph.setdefault(part(path), set()).update(
+            part(t) for t in targets if t and t.name != "__init__.py" and part(t) != part(path))
+    return graph
+
+
+def test_packages_import_one_way():
+    """No back-arrows between packages: a change low in the stack re-runs what uses it, and a
+    module never reaches the one that imports it (judge -> evaluate, never evaluate -> judge)."""
+    graph = package_graph()
+    assert "judge" not in graph["evaluate"] and "models" not in graph["params"]
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        assert node not in path, f"import cycle between packages: {' -> '.join(path + [node])}"
+        if node in done:
+            return
+        for nxt in sorted(graph.get(node, ())):
+            visit(nxt, path + [node])
+        done.add(node)
+    for node in sorted(graph):
+        visit(node, [])

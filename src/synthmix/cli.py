@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOCK_ERROR = "Unable to acquire lock"
-UPSTREAM_OF_GANS = ("prepare", "train_judge")
+UPSTREAM_OF_GANS = ("prepare",)          # the GANs never read the judge (refine chooses snapshots with it)
 
 
 def dvc(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -137,9 +137,10 @@ def train_gans(args: argparse.Namespace) -> int:
               f" for {args.jobs} jobs); it is a param of the GAN stages, so their bytes follow it and not --jobs",
               file=sys.stderr)
         return 2
-    # Upstream first, once (the prepared class files and the judge that scores GAN checkpoints):
-    # otherwise every parallel job would find a missing dependency or try to reproduce it itself.
-    if dvc("repro", *UPSTREAM_OF_GANS).returncode != 0:
+    # Upstream first, once (the prepared class files; with --generate also the judge, which refine
+    # and synthesize read): otherwise every parallel job would find a missing dependency or try to
+    # reproduce it itself.
+    if dvc("repro", *UPSTREAM_OF_GANS, *(("train_judge",) if args.generate else ())).returncode != 0:
         return 1
     t0 = time.monotonic()
     log_dir = Path(args.log_dir)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from synthmix.models.sizes import factor_size
+from synthmix.sizes import factor_size
 from synthmix.variants import check_ratio
 
 
@@ -92,10 +92,10 @@ class GanParams:
     ema_decay: float = _f(0.99, lo=0.0, hi=1.0, hi_open=True,
                           doc="EMA of generator weights used for sampling; 0 = off (use the raw weights)")
     lecam: float = _f(0.0, lo=0.0, doc="LeCam regularisation weight in the D loss (Tseng et al., 2021); 0 = off")
-    warmup_steps: int = _f(0, lo=0, doc="generator warm-up steps matching the judge's feature statistics "
-                           "of the real class before adversarial training")
-    eval_every: int = _f(50, lo=0, doc="score a snapshot every N steps (Fréchet distance in the judge's "
-                         "feature space) and keep the best; 0 = keep the last step")
+    warmup_steps: int = _f(0, lo=0, doc="generator warm-up steps matching the real class's feature statistics "
+                           "under a fixed random-weight discriminator body before adversarial training")
+    eval_every: int = _f(50, lo=0, doc="keep a snapshot every N steps; the refine stage keeps the one "
+                         "closest to the class (Fréchet distance in the judge's feature space); 0 = the last step")
     select_against: str = _f("validation", choices=SELECT_AGAINST, doc="the real images a snapshot's samples are "
                              "scored against: the class's validation images, which no GAN trains on, or its training "
                              "images (rewards a snapshot that reproduces them)")

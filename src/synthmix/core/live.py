@@ -4,9 +4,9 @@
     <dir>/metrics.json               the last value of every curve, the last "step", and the summary
 
 DVC reads these exactly as it reads dvclive's (`dvc plots`, `dvc metrics`, the VS Code extension).
-Importing and setting up dvclive cost 0.5-0.7 s per stage process on this project's 2-core CPU,
-paid by 29 of the default pipeline's stages (benchmarks/README.md); this writes the same files in
-milliseconds. Values are written with `repr`, so the bytes are deterministic.
+Importing and setting up dvclive cost 0.5-0.7 s per stage process on this project's 2-core CPU
+(benchmarks/README.md), paid by every stage that logs curves (the judge, each GAN, each classifier
+variant, refine); this writes the same files in milliseconds. Values are written with `repr`, so the bytes are deterministic.
 """
 from __future__ import annotations
 

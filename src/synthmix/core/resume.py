@@ -23,20 +23,18 @@ from synthmix.core.io import load_torch, save_torch
 log = logging.getLogger(__name__)
 
 
-def source_hash(*parts: str) -> str:
-    """sha256 over the .py files of the given synthmix subpackages or modules ("gan",
-    "judge.py"), and the torch version."""
+def source_hash(script: Path) -> str:
+    """sha256 over a stage script, every synthmix file it imports (core.imports.import_closure: the
+    list dvc.yaml declares as its code deps) and the torch version."""
     import torch
 
-    root = Path(__file__).resolve().parents[1]
+    from synthmix.core.imports import SRC, import_closure
+
     h = hashlib.sha256(torch.__version__.encode())
-    for part in parts:
-        files = [root / part] if (root / part).is_file() else sorted((root / part).rglob("*.py"))
-        if not files:
-            raise FileNotFoundError(f"source_hash: no synthmix source at {part!r}")
-        for path in files:
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
+    h.update(Path(script).read_bytes())
+    for path in import_closure(script):
+        h.update(str(path.relative_to(SRC)).encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 

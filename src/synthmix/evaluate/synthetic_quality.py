@@ -21,6 +21,8 @@ pairs, which the report shows side by side.
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import torch
 
@@ -30,8 +32,16 @@ from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.frechet import frechet_distance
 from synthmix.evaluate.memorisation import COPY_PERCENTILE, MOSTLY_COPIES, audit_space, closest_pairs, flat_pixels
 from synthmix.evaluate.quality import inception_score, kid_subsets, sample_quality
-from synthmix.judge import Judge
 from synthmix.params import QualityParams
+
+
+class Judge(Protocol):
+    """What these measures need of the judge (synthmix.judge.Judge), named here so that evaluate/
+    never imports the judge module, which itself imports evaluate/ (no import cycle)."""
+
+    def embed(self, images: np.ndarray, device: torch.device) -> np.ndarray: ...
+
+    def probabilities(self, images: np.ndarray, device: torch.device) -> np.ndarray: ...
 
 JUDGE_SPACE = "judge penultimate layer (trained on the real training images; it also chose the filtered images)"
 PIXEL_SPACE = "pixels scaled to [0, 1]"

@@ -2,7 +2,9 @@
 
 A GAN checkpoint is a dict: "model" (the generator to sample from: the chosen snapshot, EMA weights
 when on), "discriminator", "config" (a `GanConfig` as a dict, so a later stage rebuilds the
-models), "step" (the chosen step) and plain metadata (class name, refinement log).
+models), "step" (the chosen step) and plain metadata (class name, refinement log). A train_gan checkpoint
+also holds "snapshots" ({str(step): generator state dict}, every one kept; "model" is the last), from
+which the refine stage chooses (synth.choose) and writes a checkpoint without them.
 """
 from __future__ import annotations
 

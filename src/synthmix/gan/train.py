@@ -6,14 +6,16 @@ One training step, in the order it runs (`train_gan`):
       gradient penalty (wgan_gp) and the LeCam term (gan.lecam > 0).
   (2) G step: the same fakes through the just-updated D, the family's G loss.
 Then the EMA of G's weights (the identity when gan.ema_decay is 0) is updated; it is what is
-sampled, scored and saved. Every `gan.eval_every` steps a `SnapshotSelector` scores it and keeps
-the best snapshot. `GanTraining` holds everything a step changes and saves and restores itself,
-so a killed run resumes to the same bytes as an uninterrupted one.
+sampled, scored and saved. Every `gan.eval_every` steps a `SnapshotSelector` takes a snapshot of
+it: scores it and keeps the best (run.score), or keeps every one for a later choice
+(run.keep_snapshots: the pipeline's train_gan stage, whose snapshots the refine stage scores with
+the judge). `GanTraining` holds everything a step changes and saves and restores itself, so a
+killed run resumes to the same bytes as an uninterrupted one.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -57,7 +59,8 @@ class GanRun:
     log: LogFn | None = None            # log(step, {"loss_d", "loss_g", "d_real", "d_fake"})
     resume: Resume | None = None        # periodic full state, and the state to continue from
     score: ScoreFn | None = None        # lower is better: chooses the snapshot that is returned
-    features: FeatureFn | None = None   # the judge's embedding, for gan.warmup_steps
+    keep_snapshots: bool = False        # keep every snapshot (info["snapshots"]) for a later choice
+    features: FeatureFn | None = None   # gan.warmup_steps' feature network; None: `random_features`
     init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (refinement)
     name: str = ""                      # for messages, e.g. "class '3'"
 
@@ -67,7 +70,7 @@ class GanResult:
     G: Generator            # the model to sample from: the chosen snapshot (EMA weights when on)
     D: Discriminator        # the discriminator at the end of training (for refinement)
     cfg: GanConfig
-    info: dict              # chosen_step, best_score, scores [[step, score]], diverged_at
+    info: dict              # chosen_step, best_score, scores [[step, score]], diverged_at, snapshots
 
 
 class GanTraining:
@@ -76,6 +79,7 @@ class GanTraining:
 
     def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, run: GanRun):
         self.device = device = run.device
+        self.cfg = cfg
         torch.manual_seed(seed)  # module initialisation
         # channels_last: faster steps on CPU (benchmarks/gan_throughput.py)
         self.G = Generator(cfg).to(device, memory_format=torch.channels_last)
@@ -92,7 +96,7 @@ class GanTraining:
         # Losses stay on the device and are summed; .item() once per log interval avoids a sync per step.
         self.sums = torch.zeros(4, device=device)
         self.history: list = []                 # [step, values] rows, replayed to the logger on resume
-        self.selector = SnapshotSelector(run.score)
+        self.selector = SnapshotSelector(run.score, keep_all=run.keep_snapshots)
         self.step = 0
 
     def start_ema(self, decay: float) -> None:
@@ -144,8 +148,8 @@ def warm_up(G: Generator, opt: Adam, x: torch.Tensor, features: FeatureFn, steps
             batch_size: int, gen: torch.Generator) -> list[float]:
     """Pre-train G so the mean and spread of features(G(z)) match those of the real class.
 
-    A perceptual moment-matching loss under a fixed network (the judge, trained on real data
-    only); it gives G a start near the class before the adversarial game begins.
+    A perceptual moment-matching loss under a fixed network (by default `random_features`); it
+    gives G a start near the class before the adversarial game begins.
     """
     with torch.no_grad():
         real = features(x)
@@ -160,6 +164,19 @@ def warm_up(G: Generator, opt: Adam, x: torch.Tensor, features: FeatureFn, steps
         opt.step()
         losses.append(loss.detach())
     return torch.stack(losses).tolist() if losses else []
+
+
+def random_features(cfg: GanConfig, seed: int) -> FeatureFn:
+    """The warm-up's feature network: the discriminator's convolutions (models.gan, no norm, without
+    its last layer) with fixed random weights from `seed`, frozen; features (N, d) of images
+    (N, C, S, S). Not the judge (until 2026-12-02 it was): a GAN stage that reads the judge
+    re-trains on every judge change."""
+    with torch.random.fork_rng(devices=[]):       # the global stream (module init) stays as it was
+        torch.manual_seed(seed)
+        body = Discriminator(replace(cfg, d_norm="none")).net[:-1]
+    for q in body.parameters():
+        q.requires_grad_(False)
+    return lambda x: body.to(x.device).eval()(x).flatten(1)
 
 
 def discriminator_step(t: GanTraining, x: torch.Tensor, loss: GanLoss, augment, p: GanParams,
@@ -200,20 +217,19 @@ def _check_divergence(values: dict[str, float], step: int, p: GanParams, t: GanT
         return False
     what = (f"{name + ': ' if name else ''}GAN diverged at step {step} "
             f"(loss_d={values['loss_d']:.4g}, loss_g={values['loss_g']:.4g})")
-    if p.on_divergence == "stop" or not t.selector.has_best:
-        raise DivergenceError(what + ("; no good snapshot to restore yet" if p.on_divergence == "restore"
+    if p.on_divergence == "stop" or not t.selector.has_snapshot:
+        raise DivergenceError(what + ("; no snapshot to restore yet" if p.on_divergence == "restore"
                                       else "; lower the learning rates, or set gan.on_divergence: restore"))
-    logger.warning("%s; restoring the best snapshot (step %d) and ending training", what, t.selector.best["step"])
+    logger.warning("%s; ending training with the snapshots taken so far", what)
     return True
 
 
-def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun) -> None:
+def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun, seed: int) -> None:
     """A fresh start (optional warm-up, then the EMA) or the state of a killed run."""
     state = run.resume.load() if run.resume is not None else None
     if state is None and p.warmup_steps:
-        if run.features is None:
-            raise ValueError("gan.warmup_steps > 0 needs a feature network (the judge)")
-        warm = warm_up(t.G, t.opt_g, x, run.features, p.warmup_steps, t.sampler.batch_size, t.gen)
+        features = run.features or random_features(t.cfg, seed)
+        warm = warm_up(t.G, t.opt_g, x, features, p.warmup_steps, t.sampler.batch_size, t.gen)
         logger.info("%s: warm-up %d steps, feature loss %.4f -> %.4f", run.name, p.warmup_steps, warm[0], warm[-1])
     t.start_ema(p.ema_decay)
     if state is not None:
@@ -239,7 +255,7 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
     t = GanTraining(p, cfg, seed, n, run)
     x = to_model(images, run.device, channels_last=True)   # (N, C, S, S) in [-1, 1], converted once
     augment = augmenter(p.diffaugment, t.gen)
-    _start(t, x, p, run)
+    _start(t, x, p, run, seed)
     G_run, D_run = maybe_compile(t.G, run.compile), maybe_compile(t.D, run.compile)
     bar = progress(total=p.steps, initial=t.step, desc=f"GAN {run.name}".strip(), unit="step")
     diverged_at = None
@@ -260,7 +276,7 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
             bar.update(step - bar.n)     # values are on the host already: the bar costs no sync
             bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}",
                             best_score=f"{t.selector.best['score']:.3f}" if t.selector.has_best else "-")
-        if p.eval_every and run.score is not None and (step % p.eval_every == 0 or step == p.steps):
+        if p.eval_every and t.selector.active and (step % p.eval_every == 0 or step == p.steps):
             t.recalibrate(seed, step)
             t.selector.consider(step, t.ema.shadow)
         t.step = step
@@ -271,14 +287,18 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
 
 
 def _result(t: GanTraining, p: GanParams, seed: int, cfg: GanConfig, diverged_at: int | None) -> GanResult:
-    """The chosen snapshot (or the last weights, recalibrated, when nothing was scored)."""
-    sampled, best = t.ema.shadow, t.selector.best
+    """The chosen snapshot; with kept snapshots (chosen later) the last one; the last weights,
+    recalibrated, when no snapshot was taken."""
+    sampled, best, kept = t.ema.shadow, t.selector.best, t.selector.kept
     if t.selector.has_best:             # snapshots are scored only when p.eval_every and a score are set
         sampled.load_state_dict(best["state"])
         chosen = best["step"]
+    elif kept:                          # after a divergence the live weights are past the last snapshot
+        sampled.load_state_dict(kept[max(kept, key=int)])
+        chosen = None
     else:
         chosen = p.steps
         t.recalibrate(seed, p.steps)
     info = {"chosen_step": chosen, "best_score": best["score"] if t.selector.has_best else None,
-            "scores": t.selector.scores, "diverged_at": diverged_at}
+            "scores": t.selector.scores, "diverged_at": diverged_at, "snapshots": kept}
     return GanResult(sampled.eval(), t.D.eval(), cfg, info)

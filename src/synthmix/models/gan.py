@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from synthmix.models.sizes import factor_size
+from synthmix.sizes import factor_size
 
 
 @dataclass(frozen=True)
