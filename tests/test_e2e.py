@@ -107,8 +107,9 @@ def repo(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def at_tiny(request):
-    """Every test starts from the module repo at TINY with its outputs (DVC restores them from the
-    run-cache, nothing is retrained), whatever the tests before it changed: each runs alone too."""
+    """Every test starts from the module repo at TINY with its outputs, whatever the tests before it
+    changed (DVC restores most from the run-cache; a stage whose folder deps hold outputs an earlier
+    test added, e.g. a removed ratio's classifier, re-runs): each test also runs alone."""
     if "repo" not in request.fixturenames:
         yield
         return
@@ -466,7 +467,8 @@ def test_mobilenet_v2_classifiers_retrain_only_the_classifiers(repo):
 
     import torch
 
-    set_params(repo, {"classifier": {**TINY["classifier"], "arch": "mobilenet_v2", "input_size": 32}})
+    # one replicate: the test is the arch's path through every classifier stage, evaluate and report
+    set_params(repo, {"classifier": {**TINY["classifier"], "arch": "mobilenet_v2", "input_size": 32, "replicates": 1}})
     assert repro(repo) == {"train_real", "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "report"}
     ckpt = torch.load(repo / "models/classifier/mix_50/0.pt", weights_only=True)
     assert ckpt["config"]["arch"] == "mobilenet_v2" and ckpt["config"]["input_size"] == 32
@@ -534,6 +536,7 @@ def test_missing_data_root_is_named_before_dvc_hashes_it(repo):
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "data.root = 'no/such/folder': no such folder" in text, text
     assert "Errno" not in text and "Running stage 'download'" not in text
+    repro(repo)                     # the failed locate removed data/root.json: the next test finds it back
 
 
 def test_invalid_params_fail_before_any_work(repo):

@@ -1,7 +1,7 @@
 """`synthmix` command: helpers around DVC for work that plain `dvc repro` does one stage at a time.
 
-  synthmix train-gans --jobs N     train the per-class GANs (every GAN seed) N at a time (after `prepare` and
-                                   `train_judge`, which it runs first), one GPU
+  synthmix train-gans --jobs N     train the per-class GANs (every GAN seed) N at a time (after `prepare`,
+                                   which it runs first; with --generate also `train_judge`), one GPU
                                    each when GPUs exist; dvc.lock is left correct
   synthmix sweep --jobs N R [R..]  queue one experiment per mix.ratios setting and run them N at a
                                    time, after reproducing the upstream stages once

@@ -21,7 +21,8 @@ def choose(scores: list[list[float]]) -> tuple[int, float]:
     """(step, score) of the lowest score; ties go to the earliest step."""
     if not scores:
         raise ValueError("no scored snapshots to choose from")
-    step, value = min(scores, key=lambda s: (s[1], s[0]))
+    # a NaN score (a broken snapshot) never wins, as with the selector's strict "<" during training
+    step, value = min(scores, key=lambda s: (math.inf if math.isnan(s[1]) else s[1], s[0]))
     return int(step), float(value)
 
 
@@ -52,7 +53,9 @@ class SnapshotSelector:
 
     def consider(self, step: int, model: torch.nn.Module) -> None:
         if self.keep_all:
-            self.kept[str(step)] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            # on the CPU, as a resumed run loads them (core.resume): a GPU run then saves the same
+            # bytes whether or not it was resumed, and the snapshots hold no GPU memory
+            self.kept[str(step)] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         if self.score is None:
             return
         was_training = model.training

@@ -274,8 +274,8 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
             if run.log is not None:
                 run.log(step, values)
             bar.update(step - bar.n)     # values are on the host already: the bar costs no sync
-            bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}",
-                            best_score=f"{t.selector.best['score']:.3f}" if t.selector.has_best else "-")
+            scored = {"best_score": f"{t.selector.best['score']:.3f}"} if t.selector.has_best else {}
+            bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}", **scored)
         if p.eval_every and t.selector.active and (step % p.eval_every == 0 or step == p.steps):
             t.recalibrate(seed, step)
             t.selector.consider(step, t.ema.shadow)
