@@ -15,7 +15,7 @@ from synthmix.core.io import load_npy, sha256_file
 from synthmix.core.resume import Resume, source_hash
 from synthmix.core.stage import attach_values, open_run_log, run
 from synthmix.gan.sample import sample, save_gan
-from synthmix.gan.train import GanRun, train_gan
+from synthmix.gan.train import GanRun, class_seed, train_gan
 from synthmix.params import load_params
 
 
@@ -37,7 +37,7 @@ def main() -> None:
     device = runtime.setup(params.runtime)
     images = load_npy(args.images)
     p = params.gan.for_image_size(images.shape[1])      # gan.steps 'auto' scales with the image area
-    seed = runtime.seed_for(args.seed, "gan", args.class_name)
+    seed = class_seed(args.seed, args.class_name)
 
     # Resumable state is keyed by everything that determines the result, so a changed param, input
     # or code never resumes stale state; the code is the files this script imports (source_hash)

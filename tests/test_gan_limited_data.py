@@ -146,11 +146,12 @@ def test_warm_up_without_the_judge_uses_fixed_random_features():
     cfg = GanConfig(16, 1, 8, 4, 4)
     x = torch.rand(6, 1, 16, 16) * 2 - 1
     torch.manual_seed(3)
-    f = random_features(cfg, 0)
+    f = random_features(cfg, 0, torch.device("cpu"))
     after = torch.rand(1)
     torch.manual_seed(3)
     assert torch.equal(torch.rand(1), after)                     # fork_rng: the global stream untouched
-    assert torch.equal(f(x), random_features(cfg, 0)(x)) and f(x).shape == (6, 4 * 2 * 4 * 4)   # d_width 4, doubled once, at 4x4
+    again = random_features(cfg, 0, torch.device("cpu"))
+    assert torch.equal(f(x), again(x)) and f(x).shape == (6, 4 * 2 * 4 * 4)   # d_width 4, doubled once, at 4x4
     warm = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
     again = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
     plain = train_gan(images(), P, 0, GanRun(torch.device("cpu")))

@@ -29,6 +29,7 @@ from synthmix.core.progress import progress
 from synthmix.core.resume import Resume
 from synthmix.core.runtime import autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
+from synthmix.core.seeds import seed_for
 from synthmix.gan.diffaugment import augmenter
 from synthmix.gan.ema import make_ema
 from synthmix.gan.losses import GanLoss, LeCam, get_loss, gradient_penalty
@@ -39,6 +40,12 @@ from synthmix.params import GanParams
 LogFn = Callable[[int, dict[str, float]], None]
 FeatureFn = Callable[[torch.Tensor], torch.Tensor]
 logger = logging.getLogger(__name__)
+
+
+def class_seed(gan_seed: int, class_name: str) -> int:
+    """The training seed of a class's GAN of GAN seed `gan_seed` (train_gan), from which the refine
+    stage also derives the latents it scores that GAN's snapshots with (synth.choose)."""
+    return seed_for(gan_seed, "gan", class_name)
 
 
 def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
@@ -166,17 +173,17 @@ def warm_up(G: Generator, opt: Adam, x: torch.Tensor, features: FeatureFn, steps
     return torch.stack(losses).tolist() if losses else []
 
 
-def random_features(cfg: GanConfig, seed: int) -> FeatureFn:
+def random_features(cfg: GanConfig, seed: int, device: torch.device) -> FeatureFn:
     """The warm-up's feature network: the discriminator's convolutions (models.gan, no norm, without
     its last layer) with fixed random weights from `seed`, frozen; features (N, d) of images
     (N, C, S, S). Not the judge (until 2026-12-02 it was): a GAN stage that reads the judge
     re-trains on every judge change."""
     with torch.random.fork_rng(devices=[]):       # the global stream (module init) stays as it was
         torch.manual_seed(seed)
-        body = Discriminator(replace(cfg, d_norm="none")).net[:-1]
+        body = Discriminator(replace(cfg, d_norm="none")).net[:-1].to(device).eval()
     for q in body.parameters():
         q.requires_grad_(False)
-    return lambda x: body.to(x.device).eval()(x).flatten(1)
+    return lambda x: body(x).flatten(1)
 
 
 def discriminator_step(t: GanTraining, x: torch.Tensor, loss: GanLoss, augment, p: GanParams,
@@ -220,7 +227,8 @@ def _check_divergence(values: dict[str, float], step: int, p: GanParams, t: GanT
     if p.on_divergence == "stop" or not t.selector.has_snapshot:
         raise DivergenceError(what + ("; no snapshot to restore yet" if p.on_divergence == "restore"
                                       else "; lower the learning rates, or set gan.on_divergence: restore"))
-    logger.warning("%s; ending training with the snapshots taken so far", what)
+    logger.warning("%s; ending training with %s", what, f"the best snapshot (step {t.selector.best['step']})"
+                   if t.selector.has_best else "the snapshots taken so far")
     return True
 
 
@@ -228,7 +236,7 @@ def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun, seed: int
     """A fresh start (optional warm-up, then the EMA) or the state of a killed run."""
     state = run.resume.load() if run.resume is not None else None
     if state is None and p.warmup_steps:
-        features = run.features or random_features(t.cfg, seed)
+        features = run.features or random_features(t.cfg, seed, x.device)
         warm = warm_up(t.G, t.opt_g, x, features, p.warmup_steps, t.sampler.batch_size, t.gen)
         logger.info("%s: warm-up %d steps, feature loss %.4f -> %.4f", run.name, p.warmup_steps, warm[0], warm[-1])
     t.start_ema(p.ema_decay)

@@ -12,6 +12,7 @@ from synthmix.core.seeds import seed_for
 from synthmix.data.store import Prepared
 from synthmix.gan.sample import sample
 from synthmix.gan.select import choose, score_snapshots
+from synthmix.gan.train import class_seed
 from synthmix.judge import Judge, fid_scorer
 from synthmix.models.gan import Discriminator, GanConfig, Generator
 
@@ -31,7 +32,7 @@ def snapshot_reference(data: Prepared, class_name: str, select_against: str) -> 
 
 def eval_seed(gan_seed: int, class_name: str) -> int:
     """The seed of the fixed latents every snapshot of one GAN is sampled from (comparable scores)."""
-    return seed_for(seed_for(gan_seed, "gan", class_name), "eval")
+    return seed_for(class_seed(gan_seed, class_name), "eval")
 
 
 def choose_snapshot(ckpt: dict, judge: Judge, reference: np.ndarray, eval_samples: int, seed: int,
@@ -48,13 +49,13 @@ def choose_snapshot(ckpt: dict, judge: Judge, reference: np.ndarray, eval_sample
     G = Generator(cfg).to(device, memory_format=torch.channels_last).eval()
     D = Discriminator(cfg).to(device, memory_format=torch.channels_last).eval()
     D.load_state_dict(ckpt["discriminator"])
-    if not snapshots:
-        G.load_state_dict(ckpt["model"])
-        return {"model": G.state_dict(), "discriminator": D.state_dict(), "config": ckpt["config"],
-                "step": ckpt["step"], **rest}, []
-    score = fid_scorer(judge, reference, lambda model: sample(model, eval_samples, seed, device), device)
-    scores = score_snapshots(G, snapshots, score)
-    step, _ = choose(scores)
-    G.load_state_dict(snapshots[str(step)])
+    scores: list[list[float]] = []
+    step, state = ckpt["step"], ckpt["model"]
+    if snapshots:
+        score = fid_scorer(judge, reference, lambda model: sample(model, eval_samples, seed, device), device)
+        scores = score_snapshots(G, snapshots, score)
+        step, _ = choose(scores)
+        state = snapshots[str(step)]
+    G.load_state_dict(state)
     return {"model": G.state_dict(), "discriminator": D.state_dict(), "config": ckpt["config"], "step": step,
             **rest}, scores
