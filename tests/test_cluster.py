@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ("tcp://", "use local:N, tcp://host:port"),
     ("slurm:memory=lots", "memory='lots' is not a size such as 16GB"),
     ("slurm:walltime=4h", "walltime='4h' is not [D-]HH:MM:SS"),
+    ("slurm:queue=", "queue= needs a value"),
 ])
 def test_bad_cluster_spec_names_itself_and_what_is_allowed(spec, message):
     with pytest.raises(ValueError, match="--cluster") as e:
@@ -222,3 +223,20 @@ def test_stages_get_the_submitters_thread_and_malloc_settings_not_dasks(tmp_path
     assert env["OMP_NUM_THREADS"] == "2"
     assert not {"MALLOC_TRIM_THRESHOLD_", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"} & set(env)
     assert env["PYTHONPATH"].split(":")[0] == str(tmp_path / "src")        # the clone's code runs
+
+
+def test_lock_params_read_as_dvc_reads_them():
+    """DVC writes dvc.lock as YAML 1.2: `1e-05` is a float there (a string to PyYAML's 1.1), so a
+    small learning rate must not make its stage look changed on every run."""
+    from synthmix.cluster.graph import locked_params
+
+    text = "schema: '2.0'\nstages:\n  a:\n    cmd: x\n    params:\n      params.yaml:\n        lr: 1e-05\n"
+    assert locked_params(text) == {"a": {"lr": 1e-05}}
+    assert out_of_date({"a": node("a", lr=1e-05)}, ["a"], set(), text) == []
+
+
+def test_inputs_outside_the_clone_are_told_apart(tmp_path):
+    from synthmix.cluster.runner import outside
+
+    assert not outside(tmp_path, "data/downloads") and not outside(tmp_path, ".")
+    assert outside(tmp_path, "../elsewhere") and outside(tmp_path, "/srv/images")

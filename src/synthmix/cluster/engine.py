@@ -58,7 +58,10 @@ def parse_slurm(spec: str) -> dict:
 
 
 def slurm_value(spec: str, key: str, value: str):
-    """One SLURM option's value, checked: counts are integers, memory a size, walltime [D-]HH:MM:SS."""
+    """One SLURM option's value, checked: counts are integers, memory a size, walltime [D-]HH:MM:SS;
+    none empty (an empty queue= or account= would make every sbatch fail, which Dask only logs)."""
+    if not value:
+        raise ValueError(f"--cluster {spec!r}: {key}= needs a value")
     if key in ("jobs", "cpus", "gpus"):
         if not value.isdigit() or (key != "gpus" and int(value) < 1):
             raise ValueError(f"--cluster {spec!r}: {key}={value!r} must be an integer >= {int(key != 'gpus')}")

@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 # a stage that declares this key (or its section) computes with torch: it gets a GPU where the workers have one
 DEVICE_KEY = "runtime.device"
@@ -129,9 +128,17 @@ def workspace_changes(root: Path) -> tuple[set[str], set[str]]:
     return changed, known
 
 
+def read_lock(text: str) -> dict:
+    """dvc.lock's text as DVC reads it: YAML 1.2 (ruamel), where PyYAML's 1.1 reads `1e-05` as a
+    string and a param that small would never equal its value in params.yaml."""
+    from dvc.utils.serialize import parse_yaml
+
+    return (parse_yaml(text, "dvc.lock") if text.strip() else None) or {}
+
+
 def locked_params(lock_text: str) -> dict[str, dict | None]:
     """{stage: the params values its dvc.lock entry records} (flattened keys)."""
-    lock = yaml.safe_load(lock_text) if lock_text.strip() else {}
+    lock = read_lock(lock_text)
     out: dict[str, dict | None] = {}
     for name, entry in (lock or {}).get("stages", {}).items():
         values: dict = {}

@@ -13,6 +13,7 @@ submitting workspace is only written by the final `dvc repro --pull`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -46,6 +47,7 @@ class Project:
     remote_url: str
     lock_text: str
     cache_dir: str                   # this workspace's DVC cache
+    local: bool = False              # the workers run on this machine (local:N)
     # in every task key: runs of two clones (or users) on one scheduler never share a task
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
@@ -87,7 +89,7 @@ def describe_project(root: Path, local: bool) -> Project:
                          "workspace pulls them (dvc remote add -d <name> <url>, a place every worker can reach)")
     lock = root / "dvc.lock"
     return Project(root, commit, git_url, remote_name, remote_url, lock.read_text() if lock.exists() else "",
-                   cache_dir)
+                   cache_dir, local)
 
 
 def changed_paths(porcelain_z: str) -> list[str]:
@@ -114,7 +116,10 @@ def dvc_remote(root: Path) -> tuple[str | None, str, str]:
         if not name:
             return None, cache, cache
         remote = repo.cloud.get_remote(name)
-        return name, remote.fs.unstrip_protocol(remote.path), cache
+        if remote.fs.protocol in ("local", "file"):     # a folder: as this clone resolves it (absolute)
+            return name, str(Path(remote.path).resolve()), cache
+        # as configured: ssh://user@alias/... keeps its user and ~/.ssh/config alias on the workers
+        return name, repo.config["remote"][name]["url"], cache
 
 
 @dataclass
@@ -141,16 +146,25 @@ def check_inputs_committed(project: Project, plans: list[Plan]) -> None:
     the commit, would read other bytes and give a result this workspace cannot restore."""
     for p in plans:
         for name in p.stale:
-            inputs = list(p.stages[name].inputs)
-            if not inputs:
-                continue
-            status = subprocess.run(["git", "status", "--porcelain", "-z", "--ignored", "--untracked-files=all",
-                                     "--", *inputs], cwd=project.root, capture_output=True, text=True).stdout
-            unseen = [item[3:] for item in status.split("\0") if item[3:]]
+            inputs = [path for path in p.stages[name].inputs if not outside(project.root, path)]
+            # outside the clone: on this machine the workers see it as this workspace does
+            unseen = [] if project.local else [path for path in p.stages[name].inputs if outside(project.root, path)]
+            if inputs:
+                status = subprocess.run(["git", "status", "--porcelain", "-z", "--ignored", "--untracked-files=all",
+                                         "--", *inputs], cwd=project.root, capture_output=True, text=True)
+                if status.returncode != 0:
+                    raise ValueError(f"git status of stage {name}'s inputs failed: {last_line(status.stderr)}")
+                unseen += [item[3:] for item in status.stdout.split("\0") if item[3:]]
             if unseen:
                 raise ValueError(f"stage {name} reads {', '.join(unseen[:3])}{' ...' if len(unseen) > 3 else ''}, "
                                  "which the commit does not hold: the workers would not see it. Run the stage "
                                  f"here first (dvc repro {name}), or commit the files (or dvc add and push them)")
+
+
+def outside(root: Path, path: str) -> bool:
+    """Whether a dep path (relative to the clone, or absolute) lies outside the clone."""
+    resolved = (root / path).resolve()
+    return resolved != root.resolve() and root.resolve() not in resolved.parents
 
 
 def push_inputs(project: Project, plans: list[Plan]) -> None:
@@ -161,9 +175,20 @@ def push_inputs(project: Project, plans: list[Plan]) -> None:
     if project.remote_name is None or not needed:
         return                              # on one machine without a remote they are in the cache already
     out = subprocess.run([sys.executable, "-m", "dvc", "push", "-r", project.remote_name, *needed],
-                         cwd=project.root, capture_output=True, text=True)
+                         cwd=project.root, capture_output=True, text=True, env=submitter_env())
     if out.returncode != 0:
         raise RunFailed(f"dvc push of the inputs the workers need failed: {last_line(out.stderr)}")
+
+
+def submitter_env() -> dict:
+    """This process's environment with the values Dask's nanny overwrote in it (a local cluster's
+    nanny runs here) put back: a stage DVC runs here computes as under a plain `dvc repro`."""
+    env = dict(os.environ)
+    for name, value in SUBMITTER_SPAWN_ENV.items():
+        env.pop(name, None)
+        if value is not None:
+            env[name] = value
+    return env
 
 
 def last_line(text: str) -> str:
@@ -227,27 +252,32 @@ def watch(cluster: Cluster, futures: dict, labels: dict) -> None:
                 done = set()
             for future in sorted(done, key=lambda f: labels[f.key]):
                 if future.status != "finished":
-                    raise RunFailed(failure_message(future, labels[future.key]))
+                    raise RunFailed(failure_message(future, labels[future.key], labels))
                 name, _, seconds = future.result()
                 done_count += 1
                 print(f"[{name}] done in {seconds:.1f} s ({done_count}/{len(futures)})", flush=True)
             bar.update(len(done))
             bar.set_postfix_str(running_where(cluster.client, labels)[:120])
-    except (RunFailed, KeyboardInterrupt, FuturesCancelledError):
-        cluster.client.cancel(list(futures.values()))
+    except (RunFailed, KeyboardInterrupt):
+        with contextlib.suppress(Exception):              # the scheduler may be gone already
+            cluster.client.cancel(list(futures.values()))
         raise
+    except (FuturesCancelledError, OSError) as e:         # the client cancels all when it loses the scheduler
+        raise RunFailed(f"lost the connection to the Dask scheduler ({type(e).__name__}: {e}); the stages "
+                        "done so far are in the run-cache: run again to submit the rest") from None
     finally:
         bar.close()
 
 
-def failure_message(future, stage: str) -> str:
+def failure_message(future, stage: str, labels: dict) -> str:
     """The stage's own line for its failure; a worker lost too often says so."""
     from distributed.scheduler import KilledWorker
 
     if future.status == "cancelled":
         return f"{stage}: its task was cancelled"
     exc = future.exception()
-    if isinstance(exc, KilledWorker):
+    if isinstance(exc, KilledWorker):           # name the task whose workers died, not a dependent's
+        stage = labels.get(exc.task, stage)
         return (f"{stage}: {exc.allowed_failures + 1} workers died while running it, the last "
                 f"{exc.last_worker.address}; see the workers' logs (a stage that kills its worker, e.g. out of "
                 "memory, does so everywhere)")
@@ -265,7 +295,8 @@ def pull_results(project: Project, targets: list[str]) -> None:
 
     args = ["repro", *(["--pull"] if project.remote_name else []), *targets]
     try:
-        out = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project.root, capture_output=True,
+        out = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project.root, env=submitter_env(),
+                             capture_output=True,
                              text=True)
     except KeyboardInterrupt:
         raise RunFailed(f"interrupted while restoring the results here: `dvc {' '.join(args)}` finishes it "
@@ -351,7 +382,8 @@ def sweep_on_cluster(root: Path, cluster_spec: str, experiments: dict[str, dict]
     for name, overrides in experiments.items():
         sets = [f"-S{k}={json.dumps(v, separators=(',', ':'))}" for k, v in overrides.items()]
         args = ["exp", "run", "--temp", *(["--pull"] if project.remote_name else []), "-n", name, *sets]
-        out = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, capture_output=True, text=True,
+                             env=submitter_env())
         ran_here = re.findall(r"^Running stage '(.+)':$", out.stdout, re.MULTILINE)
         if out.returncode == 0:
             print(f"{name}: Success" + (f" ({', '.join(ran_here)} ran here)" if ran_here else ""))

@@ -23,9 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from synthmix.cluster.dvc_steps import PUSH_ENTRY
+from synthmix.cluster.graph import read_lock
 
 REMOTE_NAME = "synthmix-cluster"     # the remote the workspace pushes to (its .dvc/config.local)
 # what Dask's nanny sets in its own process and its workers (distributed.nanny.pre-spawn-environ);
@@ -33,7 +32,8 @@ REMOTE_NAME = "synthmix-cluster"     # the remote the workspace pushes to (its .
 # numpy's BLAS threads change the order of float sums (the last bits of `quality` and `synthesize`
 # moved with OPENBLAS_NUM_THREADS=1 here), and glibc returning freed memory to the system at
 # 64 KiB made the stages slower (benchmarks/README.md, "Through a Dask cluster")
-DASK_SPAWN_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+DASK_SPAWN_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                        "PYTHONHASHSEED")
 
 
 class StageFailed(Exception):
@@ -84,7 +84,7 @@ def run_stage_task(job: StageJob, *upstream: tuple[str, dict, float]) -> tuple[s
         shutil.rmtree(workspace, ignore_errors=True)
         raise StageFailed(f"{job.stage}: {failure_line(log.read_text())} "
                           f"(worker log: {socket.gethostname()}:{log})")
-    entry = (yaml.safe_load((workspace / "dvc.lock").read_text()) or {}).get("stages", {}).get(job.stage)
+    entry = read_lock((workspace / "dvc.lock").read_text()).get("stages", {}).get(job.stage)
     if entry is None:
         raise StageFailed(f"{job.stage}: dvc repro wrote no dvc.lock entry for it (worker log: "
                           f"{socket.gethostname()}:{log})")
@@ -197,9 +197,11 @@ def write_workspace(job: StageJob, workspace: Path, cache: Path, entries: dict[s
     from configobj import ConfigObj
 
     (workspace / "params.yaml").write_text(job.params_text)
-    lock = (yaml.safe_load(job.lock_text) if job.lock_text.strip() else None) or {"schema": "2.0"}
+    from dvc.utils.serialize import dumps_yaml
+
+    lock = read_lock(job.lock_text) or {"schema": "2.0"}
     lock.setdefault("stages", {}).update(entries)
-    (workspace / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False))
+    (workspace / "dvc.lock").write_text(dumps_yaml(lock))      # YAML 1.2, as DVC writes and reads it
     config = ConfigObj(str(workspace / ".dvc" / "config.local"))
     remote = job.remote_name or REMOTE_NAME
     config["core"] = {"remote": remote, "analytics": "false"}
