@@ -26,7 +26,6 @@ class Cluster:
     client: object
     closers: list = field(default_factory=list)
     gpus_by_worker: dict = field(default_factory=dict)
-    local: bool = False                       # workers share this machine's file system
     gpu_resource: bool = False                # workers offer a "GPU" resource: torch stages ask for one
 
     def close(self) -> None:
@@ -129,7 +128,7 @@ def connect(spec: str, gpus: list[str]) -> Cluster:
                                dashboard_address=dashboard_address(), resources={"GPU": 1} if gpus else None,
                                silence_logs=logging.CRITICAL)
         return Cluster(Client(cluster), [cluster.close], {i: gpus[i % len(gpus)] for i in range(count)} if gpus
-                       else {}, local=True, gpu_resource=bool(gpus))
+                       else {}, gpu_resource=bool(gpus))
     if spec.startswith(("tcp://", "tls://")):
         try:
             client = Client(spec, timeout=os.environ.get("SYNTHMIX_CONNECT_TIMEOUT", "30s"))

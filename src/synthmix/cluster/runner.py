@@ -24,7 +24,7 @@ from pathlib import Path
 
 from synthmix.cluster.engine import Cluster
 from synthmix.cluster.graph import StageNode, closure, out_of_date, read_stages, task_keys, workspace_changes
-from synthmix.cluster.worker import DASK_SPAWN_VARIABLES, StageFailed, StageJob, run_stage_task
+from synthmix.cluster.worker import DASK_SPAWN_VARIABLES, StageFailed, StageJob, run_stage_task, with_spawn_env
 
 # files the submitting workspace may hold changed: workers get them from the submitter, not from git
 SENT_WITH_THE_TASK = ("params.yaml", "dvc.lock")
@@ -183,12 +183,7 @@ def push_inputs(project: Project, plans: list[Plan]) -> None:
 def submitter_env() -> dict:
     """This process's environment with the values Dask's nanny overwrote in it (a local cluster's
     nanny runs here) put back: a stage DVC runs here computes as under a plain `dvc repro`."""
-    env = dict(os.environ)
-    for name, value in SUBMITTER_SPAWN_ENV.items():
-        env.pop(name, None)
-        if value is not None:
-            env[name] = value
-    return env
+    return with_spawn_env(dict(os.environ), SUBMITTER_SPAWN_ENV)
 
 
 def last_line(text: str) -> str:
@@ -204,7 +199,7 @@ def submit(cluster: Cluster, project: Project, p: Plan, futures: dict) -> dict:
         job = StageJob(name, project.git_url, project.commit, p.params_text, project.lock_text, project.remote_url,
                        project.remote_name, node.upstream + node.data_sources,
                        SUBMITTER_SPAWN_ENV, cluster.gpus_by_worker,
-                       *local_places(project, cluster))
+                       *local_places(project))
         upstream = [futures[p.keys[u]] for u in node.upstream if u in p.stale]
         resources = {"GPU": 1} if node.wants_gpu and cluster.gpu_resource else None
         key = p.keys[name]
@@ -216,11 +211,11 @@ def submit(cluster: Cluster, project: Project, p: Plan, futures: dict) -> dict:
     return labels
 
 
-def local_places(project: Project, cluster: Cluster) -> tuple[str | None, str | None]:
+def local_places(project: Project) -> tuple[str | None, str | None]:
     """(home, cache) for workers on this machine: their folder under .dvc/tmp (DVC's own scratch,
     git-ignored; logs stay beside the project) and this workspace's DVC cache, so that inputs and
     results never move between caches. (None, None) elsewhere: the workers' own."""
-    if not cluster.local:
+    if not project.local:
         return None, None
     return str(project.root.resolve() / ".dvc" / "tmp" / "cluster"), project.cache_dir
 

@@ -225,10 +225,16 @@ def stage_env(job: StageJob, workspace: Path) -> dict:
         gpu = None
     if gpu is not None:
         env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    return with_spawn_env(env, job.spawn_env)
+
+
+def with_spawn_env(env: dict, values: dict) -> dict:
+    """`env` with each of DASK_SPAWN_VARIABLES set to its value in `values`, or unset where that is
+    None or missing: the submitter's settings in place of those Dask's nanny wrote."""
     for name in DASK_SPAWN_VARIABLES:
         env.pop(name, None)
-        if job.spawn_env.get(name) is not None:
-            env[name] = job.spawn_env[name]
+        if values.get(name) is not None:
+            env[name] = values[name]
     return env
 
 
