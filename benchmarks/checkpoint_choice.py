@@ -33,9 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from gan_recipes import accuracy, fill, score_kept, setup, snapshot_reference  # noqa: E402
+from gan_recipes import accuracy, audit, fill, score_kept, setup, snapshot_reference  # noqa: E402
 from synthmix.core.runtime import seed_for  # noqa: E402
-from synthmix.evaluate.synthetic_quality import memorisation_audit  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402
 from synthmix.gan.sample import sample  # noqa: E402
 from synthmix.gan.train import GanRun, train_gan  # noqa: E402
@@ -75,14 +74,6 @@ def train_both(p, data, judge, gan_seed: int, device) -> tuple[dict, dict]:
         G_train.load_state_dict(score.best[2])
         generators["train"][c], steps["train"][c] = G_train.eval(), result.info["scores"][score.best[1]][0]
     return generators, steps
-
-
-def audit(kept: dict, data, judge, device) -> dict:
-    """The quality stage's memorisation audit of the kept images, pixel space, every class pooled."""
-    pooled = memorisation_audit(judge, data, {"0": kept}, device)["overall"]["pixel"]
-    nan = float("nan")
-    return {k: nan if pooled is None or pooled[k] is None else pooled[k]
-            for k in ("copy_rate", "authenticity", "heldout_authenticity", "median_distance_ratio")}
 
 
 def main() -> None:

@@ -1,25 +1,29 @@
-"""GAN recipes side by side on a real 28x28 dataset: which one gives synthetic data worth testing?
+"""GAN recipes side by side on a real 28x28 dataset: which one gives synthetic data worth testing,
+and does a shared base GAN fine-tuned per class beat one GAN per class at the same budget?
 
 For each candidate recipe (gan.* overrides of the shipped params.yaml), every class's GAN is trained
-on the same real images with the same seeds and step budget, its checkpoint chosen as the pipeline
-chooses it; then each class is filled exactly as the `synthesize` stage fills it (the shipped
-filter rule, relative to the calibrated judge, generate until enough) and the `synthetic` variant
-is trained as the pipeline trains it (as many synthetic images per class as real ones) over the
-classifier seeds and tested on the real test split: train on synthetic, test on real (CAS). The
-`real` variant trained and tested the same way, in the same run, is the baseline.
+on the same real images with the same seeds, for each of K GAN seeds, its snapshot chosen as the
+refine stage chooses it (Fréchet distance to the class's validation images in judge features);
+recipes with a base (gan.base_steps) first train the shared base GAN of that seed on every class's
+images, as the train_gan_base stage does, and each class fine-tunes from it. The built-in base
+recipes spend the same total GAN steps as the per-class one (half on the base, half on the
+classes). Each class is then filled exactly as the `synthesize` stage fills it, and the
+`synthetic` variant and every mix of mix.ratios are trained as the pipeline trains them on
+paired replicates (replicate s on GAN seed s % K, from the same initial weights as `real`'s s),
+tested on the real test split. `real`, trained the same way in the same run, is the baseline.
 
-    python benchmarks/gan_recipes.py                        # mnist_sample, 28x28, every recipe below
-    python benchmarks/gan_recipes.py --recipes ema color_ema --gan-seeds 3   # what chose the defaults
-    python benchmarks/gan_recipes.py --recipes plain color_ema --steps 2000
-    python benchmarks/gan_recipes.py --dataset digits --image-size 16 --steps 300
+    python benchmarks/gan_recipes.py                        # mnist_sample 28x28: per_class vs base_freeze1, 3 GAN seeds
+    python benchmarks/gan_recipes.py --dataset digits --image-size 16 --recipes per_class base_freeze0 base_freeze1
+    python benchmarks/gan_recipes.py --recipes ema color_ema --gan-seeds 3 --replicates 6
     python benchmarks/gan_recipes.py --recipe 'mine:family=hinge,lecam=0.1'   # any gan.* overrides
 
 Prints one row per recipe and filter rule (the shipped one, and any given with --filters, applied
-to the same trained GANs): kept images per class (the fewest, and the classes below
-filter.min_unique), draws, the synthetic variant's test accuracy and its ratio to real, and the GAN
-training time. The accuracy is the mean ± std over the classifier seeds with one GAN seed, and over
-GAN seeds (each seed's mean over the classifier seeds) with --gan-seeds K > 1: one GAN run per
-class is a noisy draw, so recipes closer than that std are not told apart.
+to the same trained GANs): the GAN steps summed over classes (the base's included), the fewest
+kept images of a class, the synthetic variant's accuracy (mean ± std over GAN seeds) and its ratio
+to real, the best mix's paired difference to real with its interval over GAN seeds (the GAN draw is
+part of each replicate's error: clustered_difference), the memorisation audit (copy rate and
+authenticity of the kept images against the training images, pixel space) and the GAN time.
+The best mix is chosen after seeing the results: its interval is not corrected for that choice.
 """
 from __future__ import annotations
 
@@ -42,13 +46,15 @@ from synthmix.core.images import to_model  # noqa: E402
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.sources import load_source  # noqa: E402
-from synthmix.evaluate.stats import mean_std  # noqa: E402
+from synthmix.evaluate.stats import clustered_difference, mean_std  # noqa: E402
+from synthmix.evaluate.synthetic_quality import memorisation_audit  # noqa: E402
 from synthmix.gan.sample import sample  # noqa: E402
-from synthmix.gan.train import GanRun, train_gan  # noqa: E402
+from synthmix.gan.train import GanRun, base_init, base_params, base_seed, class_seed, train_gan  # noqa: E402
 from synthmix.judge import Judge, calibrate, fid_scorer  # noqa: E402
 from synthmix.models.cnn import predict_logits  # noqa: E402
 from synthmix.mix import training_set  # noqa: E402
 from synthmix.params import GanParams, parse_params  # noqa: E402
+from synthmix.synth.choose import eval_seed  # noqa: E402
 from synthmix.synth.generate import synthesize_class  # noqa: E402
 from synthmix.replicates import classifier_seed  # noqa: E402
 from synthmix.variants import Variant  # noqa: E402
@@ -56,6 +62,11 @@ from synthmix.variants import Variant  # noqa: E402
 # The candidates: each a set of gan.* overrides of the shipped params. DCGAN and WGAN-GP stay
 # available in the pipeline whatever is chosen here.
 RECIPES = {
+    "per_class": "",                                            # shipped: one GAN per class from scratch
+    # a shared base GAN (train_gan_base) on half the total budget, each class fine-tuned for the other
+    # half of its steps; with D's first block frozen (FreezeD) or not
+    "base_freeze0": "base_steps={half_total},steps={half}",
+    "base_freeze1": "base_steps={half_total},steps={half},freeze_d_blocks=1",
     "plain": "diffaugment=,ema_decay=0",
     "ema": "diffaugment=",
     "color_ema": "diffaugment=color",
@@ -112,17 +123,30 @@ def snapshot_reference(p: GanParams, data, c: str) -> np.ndarray:
     return data.val_images[data.val_labels == data.class_names.index(c)]
 
 
-def train_gans(p: GanParams, data, judge: Judge, device) -> tuple[dict, float, float]:
-    """Every class's GAN, trained and its checkpoint chosen as the train_gan stage does:
-    ({class: generator}, mean judge-space Fréchet distance of the chosen snapshots, seconds)."""
+def train_base(p: GanParams, data, gan_seed: int, device) -> dict | None:
+    """GanRun.init from the shared base GAN of `gan_seed` (trained as the train_gan_base stage trains
+    it, on every class's images), or None when p.base_steps is 0."""
+    if not p.base_steps:
+        return None
+    images, _ = data.train_arrays()
+    base = train_gan(images, base_params(p), base_seed(gan_seed), GanRun(device, name=f"base, seed {gan_seed}"))
+    return base_init({"model": base.G.state_dict(), "discriminator": base.D.state_dict()})
+
+
+def train_gans(p: GanParams, data, judge: Judge, gan_seed: int, device) -> tuple[dict, float, float]:
+    """Every class's GAN of GAN seed `gan_seed`, from scratch or from the base (p.base_steps), its
+    snapshot chosen as the refine stage chooses it: ({class: generator}, mean judge-space Fréchet
+    distance of the chosen snapshots, seconds of GAN training, the base's included)."""
     t0 = time.perf_counter()
+    init = train_base(p, data, gan_seed, device)
     generators, fids = {}, []
     for c in data.class_names:
-        seed = seed_for(p.seeds[0], "gan", c)
-        eval_seed = seed_for(seed, "eval")
-        score = fid_scorer(judge, snapshot_reference(p, data, c), lambda G: sample(G, p.eval_samples, eval_seed, device),
+        latents = eval_seed(gan_seed, c)
+        score = fid_scorer(judge, snapshot_reference(p, data, c), lambda G: sample(G, p.eval_samples, latents, device),
                            device)
-        result = train_gan(data.train[c], p, seed, GanRun(device, score=score if p.eval_every else None))
+        result = train_gan(data.train[c], p, class_seed(gan_seed, c), GanRun(
+            device, score=score if p.eval_every else None, init=init,
+            freeze_d_blocks=p.freeze_d_blocks if init else 0, name=f"class {c!r}"))
         generators[c] = result.G
         fids.append(result.info["best_score"])
     return generators, float(np.mean([f for f in fids if f is not None] or [np.nan])), time.perf_counter() - t0
@@ -138,40 +162,70 @@ def fill(generators: dict, rule, data, judge: Judge, params, device) -> tuple[di
     return kept, draws
 
 
-def score_kept(kept: dict, draws: int, data, params, device) -> dict:
-    """The `synthetic` variant's test accuracy over the classifier seeds on the kept images (or the
+def score_kept(kept: dict, draws: int, data, params, device, variants: tuple[str, ...] = ("synthetic",),
+               replicates: list[int] | None = None) -> dict:
+    """Each variant's test accuracy on the kept images, one per replicate (default: all of
+    classifier.replicates), replicate s from the same initial weights as every variant's s (or the
     classes left with too few images)."""
     counts = {c: len(x) for c, x in kept.items()}
     short = [c for c, n in counts.items() if n < min(params.filter.min_unique, params.data.per_class_of(c))]
-    row = {"kept": counts, "draws": draws, "short": short}
-    if not short:
+    replicates = list(range(params.classifier.replicates)) if replicates is None else replicates
+    row = {"kept": counts, "draws": draws, "short": short, "replicates": replicates}
+    for name in variants if not short else ():
         accs = []
-        for s in range(params.classifier.replicates):
-            images, labels, _ = training_set(Variant("synthetic"), data.train, kept, data.class_names, params.mix.mode,
+        for s in replicates:
+            images, labels, _ = training_set(Variant.parse(name), data.train, kept, data.class_names, params.mix.mode,
                                              params.filter.min_unique, classifier_seed(params.classifier.seed, s))
             accs += accuracy(images, labels, data, params, [s], device)
-        row["synthetic"] = accs
+        row[name] = accs
     return row
 
 
-def fill_and_score(generators: dict, rule, data, judge: Judge, params, device) -> dict:
-    return score_kept(*fill(generators, rule, data, judge, params, device), data, params, device)
+def audit(kept: dict, data, judge, device) -> dict:
+    """The quality stage's memorisation audit of the kept images, pixel space, every class pooled."""
+    pooled = memorisation_audit(judge, data, {"0": kept}, device)["overall"]["pixel"]
+    nan = float("nan")
+    return {k: nan if pooled is None or pooled[k] is None else pooled[k]
+            for k in ("copy_rate", "authenticity", "heldout_authenticity", "median_distance_ratio")}
 
 
-def summarize_seeds(seeds: list[dict]) -> dict:
-    """One recipe and filter over GAN seeds: the synthetic accuracy as the mean ± std over GAN seeds of
-    each seed's mean over classifier seeds (or the classes left short in any GAN seed)."""
+def summarize_seeds(seeds: list[dict], real: dict[int, float], mixes: list[str], alpha: float,
+                    test_images: int) -> dict:
+    """One recipe and filter over GAN seeds (one row per seed, holding its replicates' accuracies):
+    synthetic-only accuracy as the mean ± std over GAN seeds of each seed's mean over its replicates;
+    each mix against `real` ({replicate: accuracy}) paired by replicate with the GAN seed as the
+    unit (clustered_difference: a replicate's GAN draw is part of its error); the best mix by mean
+    difference; copy rate and authenticity as the mean over GAN seeds."""
     short = sorted({c for r in seeds for c in r["short"]})
+    mean = lambda key: float(np.mean([r[key] for r in seeds]))  # noqa: E731
     out = {"gan_seeds": seeds, "fewest_kept": min(min(r["kept"].values()) for r in seeds), "short": short,
-           "draws": int(np.mean([r["draws"] for r in seeds])),
-           "fid_judge_mean": float(np.mean([r["fid_judge_mean"] for r in seeds])),
-           "gan_seconds": float(np.mean([r["gan_seconds"] for r in seeds]))}
+           "draws": int(mean("draws")), "fid_judge_mean": mean("fid_judge_mean"), "gan_seconds": mean("gan_seconds"),
+           "copy_rate": mean("copy_rate"), "authenticity": mean("authenticity")}
     if short:
-        return out | {"text": "too few kept: " + ", ".join(short), "ratio_text": lambda real: ""}
+        return out
     per_seed = [float(np.mean(r["synthetic"])) for r in seeds]
-    m, sd = mean_std(per_seed if len(seeds) > 1 else seeds[0]["synthetic"])
-    return out | {"synthetic_mean": m, "synthetic_std": sd, "text": f"{m:.4f} ± {sd:.4f}",
-                  "ratio_text": lambda real: f"{m / real:.3f}"}
+    out["synthetic_mean"], out["synthetic_std"] = mean_std(per_seed if len(seeds) > 1 else seeds[0]["synthetic"])
+    reps = [s for r in seeds for s in r["replicates"]]
+    clusters = [k for k, r in enumerate(seeds) for _ in r["replicates"]]
+    out["mixes"] = {m: clustered_difference([a for r in seeds for a in r[m]], [real[s] for s in reps], clusters,
+                                            alpha, test_images) for m in mixes} if len(seeds) > 1 else {}
+    if out["mixes"]:
+        out["best_mix"] = max(out["mixes"], key=lambda m: out["mixes"][m]["diff"])
+    return out
+
+
+def row_text(name: str, filter_name: str, row: dict, real_mean: float, budget: str) -> str:
+    """One markdown table row of `main`'s table."""
+    if row["short"]:
+        result = f"too few kept: {', '.join(row['short'])} | |"
+    else:
+        cas = f"{row['synthetic_mean']:.4f} ± {row['synthetic_std']:.4f} | {row['synthetic_mean'] / real_mean:.3f}"
+        best = row.get("best_mix")
+        d = row["mixes"][best] if best else None
+        result = cas + (f" | {best} {100 * d['diff']:+.2f} [{100 * d['ci_low']:+.2f}, {100 * d['ci_high']:+.2f}]"
+                        if best else " | (one GAN seed: no interval)")
+    return (f"| {name} | {budget} | {filter_name} | {row['fewest_kept']} | {result} | {row['copy_rate']:.3f} | "
+            f"{row['authenticity']:.3f} | {row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |")
 
 
 def setup(dataset: str, image_size: int, overrides: list[str]):
@@ -194,56 +248,89 @@ def setup(dataset: str, image_size: int, overrides: list[str]):
     return params, data, Judge(model.requires_grad_(False), calib["temperature"], calib), info
 
 
+def recipe_params(base: GanParams, overrides: str, classes: int) -> GanParams:
+    """A recipe's gan params: its overrides, where {half} is half the per-class budget and
+    {half_total} the other half summed over the classes (the base's steps at the same total)."""
+    half = base.steps // 2
+    return parse_overrides(base, overrides.format(half=half, half_total=classes * (base.steps - half)))
+
+
+def budget_text(p: GanParams, classes: int) -> str:
+    total = p.base_steps + classes * p.steps
+    return (f"base {p.base_steps} + {classes} x {p.steps}" if p.base_steps else f"{classes} x {p.steps}") + f" = {total}"
+
+
+def run_recipe(recipe: GanParams, filters: dict, data, judge, params, args, device) -> dict[str, list[dict]]:
+    """Per filter rule, one row per GAN seed: the GANs trained once per seed, each rule filling the
+    classes from them, the synthetic and mix variants trained on that seed's replicates."""
+    mixes = tuple(f"mix_{r}" for r in params.mix.ratios)
+    runs = {f: [] for f in filters}
+    for k in range(args.gan_seeds):
+        generators, fid, seconds = train_gans(recipe, data, judge, k, device)
+        replicates = [s for s in range(args.replicates) if s % args.gan_seeds == k]     # replicate s: GAN seed s % K
+        for filter_name, rule in filters.items():
+            kept, draws = fill(generators, rule, data, judge, params, device)
+            runs[filter_name].append(score_kept(kept, draws, data, params, device, ("synthetic", *mixes), replicates)
+                                     | audit(kept, data, judge, device)
+                                     | {"fid_judge_mean": fid, "gan_seconds": round(seconds, 1)})
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="mnist_sample")
     ap.add_argument("--image-size", type=int, default=28)
-    ap.add_argument("--steps", type=int, help="gan.steps for every recipe (default: params.yaml)")
-    ap.add_argument("--recipes", nargs="*", default=list(RECIPES), help=f"built-in names: {', '.join(RECIPES)}")
+    ap.add_argument("--steps", type=int, help="gan.steps per class of the per-class recipes (default: params.yaml)")
+    ap.add_argument("--recipes", nargs="*", default=["per_class", "base_freeze1"],
+                    help=f"built-in names: {', '.join(RECIPES)}")
     ap.add_argument("--recipe", action="append", default=[], help="name:key=value,... (gan.* overrides)")
     ap.add_argument("--set", action="append", default=[], help="section.key=YAML value, e.g. filter.quantile=0.25")
     ap.add_argument("--filters", nargs="*", default=[], help="more filter rules to fill each recipe's classes with, "
                     "name:key=value,... over filter.*, e.g. none:mode=threshold,threshold=0 top:mode=top")
-    ap.add_argument("--gan-seeds", type=int, default=1, help="train every recipe's GANs with GAN seeds 0..K-1 and "
-                    "report the mean ± std over them (one GAN run per class is a noisy draw)")
+    ap.add_argument("--gan-seeds", type=int, default=3, help="GAN seeds 0..K-1 per recipe (one GAN run per class "
+                    "is a noisy draw; the intervals take the GAN seed as their unit)")
+    ap.add_argument("--replicates", type=int, help="classifier replicates, replicate s on GAN seed s %% K "
+                    "(default: one per GAN seed)")
+    ap.add_argument("--threads", type=int, help="torch threads (default: torch's; 1 to run two recipes side by side)")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
+    args.replicates = args.replicates or args.gan_seeds
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
     params, data, judge, info = setup(args.dataset, args.image_size, args.set)
-    calib, device = judge.calibration, torch.device("cpu")
+    device = torch.device("cpu")
     images, labels = data.train_arrays()
-    real = accuracy(images, labels, data, params, range(params.classifier.replicates), device)
-    real_mean, real_std = mean_std(real)
+    real = dict(enumerate(accuracy(images, labels, data, params, range(args.replicates), device)))
+    real_mean, real_std = mean_std(list(real.values()))
     base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
+    classes = len(data.class_names)
     recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
-          f"{base.steps} GAN steps, {args.gan_seeds} GAN seed(s), filter {params.filter.mode} (quantile {params.filter.quantile}), "
-          f"{params.generate.per_class} kept per class wanted (at most {params.generate.max_draws} draws), "
-          f"{params.classifier.replicates} classifier replicates; judge val accuracy {info['best_val_acc']:.3f}, "
-          f"temperature {calib['temperature']:.3f}, val ECE {calib['val']['ece_before']:.3f} -> "
-          f"{calib['val']['ece_after']:.3f}")
+          f"GAN budget {classes} x {base.steps} steps per GAN seed, {args.gan_seeds} GAN seed(s), "
+          f"{args.replicates} paired classifier replicates (replicate s on GAN seed s % {args.gan_seeds}), "
+          f"{params.classifier.budget(len(images), args.image_size)} classifier steps; filter {params.filter.mode}; "
+          f"judge val accuracy {info['best_val_acc']:.3f}")
     print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
     filters = {"shipped": params.filter} | {name: parse_filter(params.filter, spec) for name, spec in
                                              (f.split(":", 1) for f in args.filters)}
-    print("| recipe | gan.* overrides | filter | kept per class (fewest) | draws | synthetic accuracy | x real | "
+    mixes = [f"mix_{r}" for r in params.mix.ratios]
+    print("| recipe | GAN steps (summed over classes) | filter | fewest kept | synthetic accuracy | x real | "
+          f"best mix - real, points [{1 - params.evaluate.alpha:.0%} interval] | copy rate | authenticity | "
           "judge FID | GAN s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name, overrides in recipes.items():
-        recipe = parse_overrides(base, overrides)
-        runs = {f: [] for f in filters}                 # per filter: one row per GAN seed
-        for k in range(args.gan_seeds):
-            generators, fid, seconds = train_gans(replace(recipe, seeds=[recipe.seeds[0] + k]), data, judge, device)
-            for filter_name, rule in filters.items():
-                runs[filter_name].append(fill_and_score(generators, rule, data, judge, params, device)
-                                         | {"fid_judge_mean": fid, "gan_seconds": round(seconds, 1)})
-        for filter_name, seeds in runs.items():
-            row = summarize_seeds(seeds) | {"recipe": name, "overrides": overrides, "filter": filter_name}
-            rows.append(row)
-            print(f"| {name} | `{overrides}` | {filter_name} | {row['fewest_kept']} | {row['draws']} | {row['text']} | "
-                  f"{row['ratio_text'](real_mean)} | {row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |", flush=True)
-            del row["ratio_text"]
+        recipe = recipe_params(base, overrides, classes)
+        for filter_name, seeds in run_recipe(recipe, filters, data, judge, params, args, device).items():
+            row = summarize_seeds(seeds, real, mixes, params.evaluate.alpha, len(data.test_labels))
+            rows.append(row | {"recipe": name, "overrides": overrides, "filter": filter_name})
+            print(row_text(name, filter_name, row, real_mean, budget_text(recipe, classes)), flush=True)
+    print(f"\n(synthetic accuracy: mean ± std over GAN seeds of each seed's mean over its replicates; best mix: the "
+          f"mix of {', '.join(mixes)} with the largest mean paired difference to real, its interval over GAN seeds; "
+          f"copy rate, authenticity: pixel space, mean over GAN seeds; total {time.perf_counter() - t0:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps({"real": real, "steps": base.steps, "rows": rows}, indent=2))
+        args.json.write_text(json.dumps({"real": real, "rows": rows}, indent=2, default=float))
 
 
 if __name__ == "__main__":

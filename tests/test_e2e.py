@@ -100,7 +100,7 @@ def repo(tmp_path_factory):
     first = repro(repo)
     expected = {"locate", "download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real",
                 "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
-    expected |= {f"train_gan@{c}-0" for c in ("0", "1")}
+    expected |= {f"train_gan@{c}-0" for c in ("0", "1")} | {"train_gan_base@0"}
     assert first == expected
     return repo
 
@@ -385,8 +385,9 @@ def test_gan_choice_param_rechooses_without_training(repo):
 
 
 def test_gan_param_reruns_gans_but_not_judge_or_real_classifiers(repo):
-    # refine reads every gan key; generate, filter and what follows re-run because their inputs change
-    assert dry_run(repo, {"gan": {"lr_g": 0.0003}}) == {"train_gan@0-0", "train_gan@1-0", "refine"}
+    # refine reads every gan key; generate, filter and what follows re-run because their inputs change;
+    # the base stage reads the keys the base would train with (off here: it rewrites the same base.json)
+    assert dry_run(repo, {"gan": {"lr_g": 0.0003}}) == {"train_gan_base@0", "train_gan@0-0", "train_gan@1-0", "refine"}
     assert repro(repo) == set()
 
 
@@ -496,7 +497,7 @@ def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them
     set_params(repo, {"gan": {"seeds": [0, 1]}})
     ran = repro(repo)
     # new GANs only; real and augmented never use a GAN; quality reads the synthetic sets
-    assert ran == {"train_gan@0-1", "train_gan@1-1", "refine", "synthesize", "train_synthetic",
+    assert ran == {"train_gan_base@1", "train_gan@0-1", "train_gan@1-1", "refine", "synthesize", "train_synthetic",
                    *(f"train_mix@{r}" for r in ratios), "evaluate", "quality", "report"}
     assert digest(repo / "models/gan/0/1.pt") == gan_before
     synthetic = [json.loads((repo / f"metrics/classifier/synthetic/{s}/scores.json").read_text()) for s in (0, 1)]
@@ -550,3 +551,20 @@ def test_invalid_params_fail_before_any_work(repo):
     assert out.returncode != 0
     assert "filter.threshold = 2" in out.stderr + out.stdout
     assert "[0.0, 1.0]" in out.stderr + out.stdout
+
+
+def test_a_shared_base_reruns_every_class_after_one_changes_and_fine_tune_keys_only_the_classes(repo):
+    # off (gan.base_steps 0): one class's new images re-train its GAN only; the base stage runs, but
+    # rewrites the same base.json, so the other class's GAN is not re-run
+    set_params(repo, {"data": {"per_class": {"0": 12, "1": 11}}})
+    assert repro(repo, "train_gan") == {"prepare", "train_gan_base@0", "train_gan@1-0"}
+    scratch = digest(repo / "models/gan/0/0.pt")
+    set_params(repo, {"gan": {"base_steps": 6, "freeze_d_blocks": 1}})
+    assert repro(repo, "train_gan") == {"train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
+    assert (repo / "models/gan_base/0/base.pt").exists() and digest(repo / "models/gan/0/0.pt") != scratch
+    # on: the base saw every class's images, so one class's change re-trains the base and every class
+    set_params(repo, {"data": {"per_class": 12}})
+    assert repro(repo, "train_gan") == {"prepare", "train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
+    # fine-tune-only keys: the class stages (and refine, which reads every gan key), never the base
+    for change in ({"steps": 20}, {"freeze_d_blocks": 0}):
+        assert dry_run(repo, {"gan": change}) == {"train_gan@0-0", "train_gan@1-0", "refine"}

@@ -21,9 +21,9 @@ def test_parallel_gans_then_share_through_remote_and_run_cache(tmp_path):
     make_repo(a, TINY)
 
     out = run([sys.executable, "-m", "synthmix.cli", "train-gans", "--jobs", "2", "--generate"], a)
-    # the GANs and what they need (locate, download, prepare, the judge), then refine and synthesize,
+    # the GANs and what they need (locate, download, prepare, the judge, the base), then refine and synthesize,
     # on a local cluster of 2 workers; restored here from the run-cache without running again
-    assert "8 stages done on the cluster" in out.stdout and "[train_gan@1-0] done in" in out.stdout, out.stdout
+    assert "9 stages done on the cluster" in out.stdout and "[train_gan@1-0] done in" in out.stdout, out.stdout
     assert "ran here" not in out.stdout
     for c in ("0", "1"):
         assert (a / f"models/gan/0/{c}.pt").exists() and (a / f"data/synthetic/raw/0/{c}.npy").exists()

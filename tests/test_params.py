@@ -125,11 +125,16 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path):
 # Which params sections each stage reads in full; dvc.yaml must declare each of their keys, or a
 # changed key would not re-run the stage and DVC would serve a stale cached result.
 FILTER_RULE = ["filter.mode", "filter.quantile", "filter.fraction", "filter.threshold"]
-# train_gan keeps every snapshot; refine (which reads every gan key) chooses one with the judge
+# train_gan keeps every snapshot; refine (which reads every gan key) chooses one with the judge.
+# gan.base_steps reaches the class stages through the base stage's base.json, a dep of each.
 GAN_TRAINING = [f"gan.{f.name}" for f in dataclasses.fields(GanParams)
-                if f.name not in ("seeds", "select_against", "eval_samples")]
+                if f.name not in ("seeds", "select_against", "eval_samples", "base_steps")]
+# the base trains without snapshots for gan.base_steps; the class budget and freezing are the classes'
+GAN_BASE = ["gan.base_steps", *(k for k in GAN_TRAINING if k not in ("gan.steps", "gan.eval_every",
+                                                                      "gan.freeze_d_blocks"))]
 STAGE_SECTIONS = {
     "train_gan": [*GAN_TRAINING, "runtime"], "train_judge": ["judge", "runtime"],
+    "train_gan_base": [*GAN_BASE, "data.classes", "runtime"],
     "synthesize": ["generate", *FILTER_RULE, "gan.seeds", "runtime.device", "runtime.threads", "runtime.deterministic"],
     "corrupt": ["robustness.kinds", "robustness.levels", "robustness.max_images", "robustness.seed"],
     "train_real": ["classifier", "runtime", "robustness.replicates"],

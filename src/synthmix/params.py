@@ -106,6 +106,11 @@ class GanParams:
     log_every: int = _f(20, lo=1)
     checkpoint_every: int = _f(100, lo=0, doc="save the full training state every N steps so a killed stage "
                                "resumes (0 = never); kept in .synthmix/resume, outside DVC's outputs")
+    base_steps: int = _f(0, lo=0, doc="steps of a shared base GAN per GAN seed (stage train_gan_base), trained on "
+                         "every class's training images; each class's GAN then starts from it and fine-tunes "
+                         "for gan.steps on its own class; 0 = off (each class's GAN from scratch)")
+    freeze_d_blocks: int = _f(0, lo=0, doc="with a base (gan.base_steps > 0): the discriminator's first N blocks "
+                              "keep the base's weights while a class fine-tunes (FreezeD, Mo et al. 2020); 0 = none")
     seeds: list[int] = _f([0, 1, 2], item_lo=0, item_hi=2**31 - 1,
                           doc="one GAN per class per seed, each its own stage; classifier replicate s of a "
                               "synthetic or mix variant uses the images of GAN seed seeds[s % len(seeds)]")
@@ -473,6 +478,15 @@ def _check_combination(p: Params) -> None:
         raise ParamsError(f"params: data.val_per_class = {p.data.val_per_class} with gan.select_against = 'validation': "
                           "GAN snapshots are scored against each class's validation images, which needs at least 2; "
                           "raise data.val_per_class or set gan.select_against: train")
+    d_blocks = factor_size(p.data.image_size)[1]        # the discriminator's blocks before its head (models.gan)
+    if p.gan.freeze_d_blocks > d_blocks:
+        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks}: the discriminator at "
+                          f"data.image_size {p.data.image_size} has {d_blocks} blocks before its head; must be "
+                          f"0 to {d_blocks}")
+    if p.gan.freeze_d_blocks and not p.gan.base_steps:
+        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks} with gan.base_steps = 0: freezing "
+                          "keeps the base GAN's discriminator blocks, so it needs a base; set gan.base_steps > 0 "
+                          "or gan.freeze_d_blocks: 0")
     if p.generate.max_draws < p.generate.per_class:
         raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
                           f"({p.generate.per_class}), the number of images each class must keep")

@@ -48,6 +48,22 @@ def class_seed(gan_seed: int, class_name: str) -> int:
     return seed_for(gan_seed, "gan", class_name)
 
 
+def base_seed(gan_seed: int) -> int:
+    """The training seed of GAN seed `gan_seed`'s shared base GAN (stage train_gan_base)."""
+    return seed_for(gan_seed, "gan_base")
+
+
+def base_params(p: GanParams) -> GanParams:
+    """What the base GAN trains with: p.base_steps steps and no snapshots (every class starts from
+    its last weights, the EMA's when on); every other key as the classes train."""
+    return replace(p, steps=p.base_steps, eval_every=0)
+
+
+def base_init(ckpt: dict) -> dict:
+    """GanRun.init from a base checkpoint: its generator (the sampled, EMA, weights) and discriminator."""
+    return {"G": ckpt["model"], "D": ckpt["discriminator"]}
+
+
 def model_config(p: GanParams, image_size: int, channels: int) -> GanConfig:
     return GanConfig(image_size=image_size, channels=channels, z_dim=p.z_dim,
                      g_width=p.g_width, d_width=p.d_width, d_norm=get_loss(p.family).d_norm)
@@ -68,7 +84,8 @@ class GanRun:
     score: ScoreFn | None = None        # lower is better: chooses the snapshot that is returned
     keep_snapshots: bool = False        # keep every snapshot (info["snapshots"]) for a later choice
     features: FeatureFn | None = None   # gan.warmup_steps' feature network; None: `random_features`
-    init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (refinement)
+    init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (a base GAN, refinement)
+    freeze_d_blocks: int = 0            # D's first blocks keep init's weights (FreezeD fine-tuning from a base)
     name: str = ""                      # for messages, e.g. "class '3'"
 
 
@@ -94,6 +111,8 @@ class GanTraining:
         if run.init is not None:
             self.G.load_state_dict(run.init["G"])
             self.D.load_state_dict(run.init["D"])
+        if run.freeze_d_blocks:                 # before the optimizer: it steps only what requires a gradient
+            self.D.freeze_blocks(run.freeze_d_blocks)
         self.opt_g = Adam(self.G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2))
         self.opt_d = Adam(self.D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2))
         self.gen = make_generator(seed, device)

@@ -76,6 +76,27 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).flatten()
 
+    def blocks(self) -> list[nn.Sequential]:
+        """The layers before the head, one block per resolution (conv [+ norm] + LeakyReLU), the
+        first (the image's own) first: k blocks for an image side base * 2**k."""
+        out, current = [], []
+        for m in self.net[:-1]:
+            current.append(m)
+            if isinstance(m, nn.LeakyReLU):
+                out.append(nn.Sequential(*current))
+                current = []
+        return out
+
+    def freeze_blocks(self, n: int) -> None:
+        """Keep the first n blocks' weights as they are (FreezeD: fine-tuning keeps the low-level
+        filters a base GAN learnt). Their batch-norm statistics and spectral-norm estimates still
+        follow the data; nothing updates their parameters (no gradient, so no optimizer step)."""
+        blocks = self.blocks()
+        if not 0 <= n <= len(blocks):
+            raise ValueError(f"cannot freeze {n} discriminator blocks: this one has {len(blocks)} before its head")
+        for block in blocks[:n]:
+            block.requires_grad_(False)
+
 
 def _dcgan_init(m: nn.Module) -> None:
     # DCGAN paper: weights from N(0, 0.02); batch-norm scales from N(1, 0.02).
