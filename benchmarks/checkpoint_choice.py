@@ -98,7 +98,7 @@ def main() -> None:
         generators, steps = train_both(p, data, judge, k, device)
         same += [steps["validation"][c] == steps["train"][c] for c in data.class_names]
         for rule in RULES:
-            kept, draws = fill(generators[rule], params.filter, data, judge, params, device)
+            kept, draws = fill(generators[rule], params.filter, data, judge, params, device, k)
             row = score_kept(kept, draws, data, params, device) | audit(kept, data, judge, device)
             rows[rule].append(row | {"mean_step": float(np.mean(list(steps[rule].values())))})
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "

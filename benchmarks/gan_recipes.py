@@ -152,12 +152,14 @@ def train_gans(p: GanParams, data, judge: Judge, gan_seed: int, device) -> tuple
     return generators, float(np.mean([f for f in fids if f is not None] or [np.nan])), time.perf_counter() - t0
 
 
-def fill(generators: dict, rule, data, judge: Judge, params, device) -> tuple[dict, int]:
-    """Each class filled as the synthesize stage fills it: ({class: kept images}, total draws)."""
+def fill(generators: dict, rule, data, judge: Judge, params, device, gan_seed: int) -> tuple[dict, int]:
+    """Each class filled as the synthesize stage fills it, with the latents it draws for GAN seed
+    `gan_seed`: ({class: kept images}, total draws)."""
     kept, draws = {}, 0
     for label, c in enumerate(data.class_names):
+        latents = seed_for(params.generate.seed, "generate", c, str(gan_seed))
         out = synthesize_class(generators[c], judge, label, data.train[c], data.val_images[data.val_labels == label],
-                               rule, params.generate, seed_for(params.generate.seed, "generate", c), device)
+                               rule, params.generate, latents, device)
         kept[c], draws = out.kept, draws + out.stats["drawn"]
     return kept, draws
 
@@ -269,7 +271,7 @@ def run_recipe(recipe: GanParams, filters: dict, data, judge, params, args, devi
         generators, fid, seconds = train_gans(recipe, data, judge, k, device)
         replicates = [s for s in range(args.replicates) if s % args.gan_seeds == k]     # replicate s: GAN seed s % K
         for filter_name, rule in filters.items():
-            kept, draws = fill(generators, rule, data, judge, params, device)
+            kept, draws = fill(generators, rule, data, judge, params, device, k)
             runs[filter_name].append(score_kept(kept, draws, data, params, device, ("synthetic", *mixes), replicates)
                                      | audit(kept, data, judge, device)
                                      | {"fid_judge_mean": fid, "gan_seconds": round(seconds, 1)})
@@ -295,6 +297,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
     args.replicates = args.replicates or args.gan_seeds
+    if args.replicates % args.gan_seeds:
+        raise SystemExit(f"--replicates {args.replicates} must be a multiple of --gan-seeds {args.gan_seeds}: "
+                         "every GAN seed gets the same number of paired replicates")
     if args.threads:
         torch.set_num_threads(args.threads)
     t0 = time.perf_counter()

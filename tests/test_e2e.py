@@ -345,13 +345,13 @@ def test_robustness_change_recorrupts_once_and_never_retrains_a_gan(repo):
     assert dry_run(repo, {"robustness": {"failure_fraction": 0.5}}) == {"evaluate"}
 
 
-def dry_run(repo: Path, changes: dict) -> set[str]:
+def dry_run(repo: Path, changes: dict, *targets: str) -> set[str]:
     """The stages a params change makes DVC run first (`dvc repro --dry`: stages downstream of them
     follow only if their outputs change), with params.yaml restored afterwards."""
     before = (repo / "params.yaml").read_text()
     set_params(repo, changes)
     try:
-        return repro(repo, "--dry")
+        return repro(repo, "--dry", *targets)
     finally:
         (repo / "params.yaml").write_text(before)
 
@@ -563,8 +563,8 @@ def test_a_shared_base_reruns_every_class_after_one_changes_and_fine_tune_keys_o
     assert repro(repo, "train_gan") == {"train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
     assert (repo / "models/gan_base/0/base.pt").exists() and digest(repo / "models/gan/0/0.pt") != scratch
     # on: the base saw every class's images, so one class's change re-trains the base and every class
-    set_params(repo, {"data": {"per_class": 12}})
+    set_params(repo, {"data": {"per_class": {"0": 12, "1": 10}}})
     assert repro(repo, "train_gan") == {"prepare", "train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
-    # fine-tune-only keys: the class stages (and refine, which reads every gan key), never the base
+    # fine-tune-only keys: the class stages (then refine, which reads every gan key), never the base
     for change in ({"steps": 20}, {"freeze_d_blocks": 0}):
-        assert dry_run(repo, {"gan": change}) == {"train_gan@0-0", "train_gan@1-0", "refine"}
+        assert dry_run(repo, {"gan": change}, "train_gan") == {"train_gan@0-0", "train_gan@1-0"}
