@@ -196,8 +196,9 @@ def summarize_seeds(seeds: list[dict], real: dict[int, float], mixes: list[str],
     """One recipe and filter over GAN seeds (one row per seed, holding its replicates' accuracies):
     synthetic-only accuracy as the mean ± std over GAN seeds of each seed's mean over its replicates;
     each mix against `real` ({replicate: accuracy}) paired by replicate with the GAN seed as the
-    unit (clustered_difference: a replicate's GAN draw is part of its error); the best mix by mean
-    difference; copy rate and authenticity as the mean over GAN seeds."""
+    unit (clustered_difference: a replicate's GAN draw is part of its error), its interval at
+    1 - alpha / len(mixes); the best mix by mean difference; copy rate and authenticity as the mean
+    over GAN seeds."""
     short = sorted({c for r in seeds for c in r["short"]})
     mean = lambda key: float(np.mean([r[key] for r in seeds]))  # noqa: E731
     out = {"gan_seeds": seeds, "fewest_kept": min(min(r["kept"].values()) for r in seeds), "short": short,
@@ -209,8 +210,9 @@ def summarize_seeds(seeds: list[dict], real: dict[int, float], mixes: list[str],
     out["synthetic_mean"], out["synthetic_std"] = mean_std(per_seed if len(seeds) > 1 else seeds[0]["synthetic"])
     reps = [s for r in seeds for s in r["replicates"]]
     clusters = [k for k, r in enumerate(seeds) for _ in r["replicates"]]
+    # the best mix is chosen after seeing every mix's result: its interval is Bonferroni-wide over them
     out["mixes"] = {m: clustered_difference([a for r in seeds for a in r[m]], [real[s] for s in reps], clusters,
-                                            alpha, test_images) for m in mixes} if len(seeds) > 1 else {}
+                                            alpha / len(mixes), test_images) for m in mixes} if len(seeds) > 1 else {}
     if out["mixes"]:
         out["best_mix"] = max(out["mixes"], key=lambda m: out["mixes"][m]["diff"])
     return out
@@ -230,9 +232,9 @@ def row_text(name: str, filter_name: str, row: dict, real_mean: float, budget: s
             f"{row['authenticity']:.3f} | {row['fid_judge_mean']:.3f} | {row['gan_seconds']:.0f} |")
 
 
-def setup(dataset: str, image_size: int, overrides: list[str]):
-    """(params, prepared data, calibrated judge, the judge's training info) for a benchmark run:
-    the shipped params.yaml with data.name/image_size and `section.key=YAML value` overrides."""
+def setup_data(dataset: str, image_size: int, overrides: list[str]):
+    """(params, prepared data): the shipped params.yaml with data.name/image_size and
+    `section.key=YAML value` overrides, and the data prepared as the prepare stage prepares it."""
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
     doc["data"].update(name=dataset, image_size=image_size)
     for item in overrides:
@@ -240,9 +242,14 @@ def setup(dataset: str, image_size: int, overrides: list[str]):
         section, _, name = key.partition(".")
         doc[section][name] = yaml.safe_load(value)
     params = parse_params(doc)
-    device = torch.device("cpu")
     raw = load_source(dataset, params.data.root, params.data.mirror)
-    data = prepare(raw.images, raw.labels, {"name": dataset, "classes": raw.class_names}, params.data)
+    return params, prepare(raw.images, raw.labels, {"name": dataset, "classes": raw.class_names}, params.data)
+
+
+def setup(dataset: str, image_size: int, overrides: list[str]):
+    """(params, prepared data, calibrated judge, the judge's training info) for a benchmark run."""
+    params, data = setup_data(dataset, image_size, overrides)
+    device = torch.device("cpu")
     images, labels = data.train_arrays()
     model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
                          params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
@@ -278,7 +285,42 @@ def run_recipe(recipe: GanParams, filters: dict, data, judge, params, args, devi
     return runs
 
 
-def main() -> None:
+def compare_to_first(rows: list[dict], alpha: float, test_images: int) -> list[str]:
+    """Each recipe against the first (per_class) under the same filter, replicate by replicate (the
+    same replicate indices and GAN seed indices in both), GAN seed as the unit: synthetic-only and
+    every mix, recipe minus the first, in points with the 1 - alpha interval."""
+    lines, first = [], {}
+    for row in rows:
+        ref = first.setdefault(row["filter"], row)
+        if ref is row or row["short"] or ref["short"]:
+            continue
+        parts = []
+        for v in ["synthetic", *row["mixes"]]:
+            a, b = ([x for r in one["gan_seeds"] for x in r[v]] for one in (row, ref))
+            clusters = [k for k, r in enumerate(row["gan_seeds"]) for _ in r[v]]
+            d = clustered_difference(a, b, clusters, alpha, test_images)
+            parts.append(f"{v} {100 * d['diff']:+.2f} [{100 * d['ci_low']:+.2f}, {100 * d['ci_high']:+.2f}]")
+        lines.append(f"{row['recipe']} - {ref['recipe']} ({row['filter']} filter), points "
+                     f"[{1 - alpha:.0%} interval over GAN seeds]: " + "; ".join(parts))
+    return lines
+
+
+def print_report(rows: list[dict], real: dict, mixes: list[str], alpha: float, test_images: int) -> None:
+    real_mean = float(np.mean(list(real.values())))
+    print("| recipe | GAN steps (summed over classes) | filter | fewest kept | synthetic accuracy | x real | "
+          f"best mix - real, points [{1 - alpha / len(mixes):.1%} interval] | copy rate | authenticity | "
+          "judge FID | GAN s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row_text(row["recipe"], row["filter"], row, real_mean, row["budget"]))
+    print(f"\n(synthetic accuracy: mean ± std over GAN seeds of each seed's mean over its replicates; best mix: the "
+          f"mix of {', '.join(mixes)} with the largest mean paired difference to real, its interval over GAN seeds "
+          f"Bonferroni-wide over the {len(mixes)} mixes it was chosen from; copy rate, authenticity: pixel space, mean "
+          "over GAN seeds)\n")
+    print("\n".join(compare_to_first(rows, alpha, test_images)))
+
+
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="mnist_sample")
     ap.add_argument("--image-size", type=int, default=28)
@@ -294,48 +336,66 @@ def main() -> None:
     ap.add_argument("--replicates", type=int, help="classifier replicates, replicate s on GAN seed s %% K "
                     "(default: one per GAN seed)")
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's; 1 to run two recipes side by side)")
-    ap.add_argument("--json", type=Path, help="also write the rows here")
+    ap.add_argument("--json", type=Path, help="also write the per-seed results here")
+    ap.add_argument("--from-json", type=Path, nargs="*", default=[], help="train nothing: report the --json files of "
+                    "earlier runs (same dataset, --set and replicates; e.g. one recipe each, run side by side)")
     args = ap.parse_args()
     args.replicates = args.replicates or args.gan_seeds
     if args.replicates % args.gan_seeds:
         raise SystemExit(f"--replicates {args.replicates} must be a multiple of --gan-seeds {args.gan_seeds}: "
                          "every GAN seed gets the same number of paired replicates")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    t0 = time.perf_counter()
-    params, data, judge, info = setup(args.dataset, args.image_size, args.set)
+    return args
+
+
+def train_recipes(args, params, data, judge, info) -> tuple[dict, list[dict]]:
+    """Train and score every recipe: (real {replicate: accuracy}, one unsummarised row per recipe and filter)."""
     device = torch.device("cpu")
     images, labels = data.train_arrays()
     real = dict(enumerate(accuracy(images, labels, data, params, range(args.replicates), device)))
-    real_mean, real_std = mean_std(list(real.values()))
     base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     classes = len(data.class_names)
-    recipes = {r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
           f"GAN budget {classes} x {base.steps} steps per GAN seed, {args.gan_seeds} GAN seed(s), "
           f"{args.replicates} paired classifier replicates (replicate s on GAN seed s % {args.gan_seeds}), "
           f"{params.classifier.budget(len(images), args.image_size)} classifier steps; filter {params.filter.mode}; "
-          f"judge val accuracy {info['best_val_acc']:.3f}")
-    print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
+          f"judge val accuracy {info['best_val_acc']:.3f}; real {mean_std(list(real.values()))}", flush=True)
     filters = {"shipped": params.filter} | {name: parse_filter(params.filter, spec) for name, spec in
                                              (f.split(":", 1) for f in args.filters)}
-    mixes = [f"mix_{r}" for r in params.mix.ratios]
-    print("| recipe | GAN steps (summed over classes) | filter | fewest kept | synthetic accuracy | x real | "
-          f"best mix - real, points [{1 - params.evaluate.alpha:.0%} interval] | copy rate | authenticity | "
-          "judge FID | GAN s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
-    for name, overrides in recipes.items():
+    for name, overrides in ({r: RECIPES[r] for r in args.recipes} | dict(r.split(":", 1) for r in args.recipe)).items():
         recipe = recipe_params(base, overrides, classes)
         for filter_name, seeds in run_recipe(recipe, filters, data, judge, params, args, device).items():
-            row = summarize_seeds(seeds, real, mixes, params.evaluate.alpha, len(data.test_labels))
-            rows.append(row | {"recipe": name, "overrides": overrides, "filter": filter_name})
-            print(row_text(name, filter_name, row, real_mean, budget_text(recipe, classes)), flush=True)
-    print(f"\n(synthetic accuracy: mean ± std over GAN seeds of each seed's mean over its replicates; best mix: the "
-          f"mix of {', '.join(mixes)} with the largest mean paired difference to real, its interval over GAN seeds; "
-          f"copy rate, authenticity: pixel space, mean over GAN seeds; total {time.perf_counter() - t0:.0f} s)")
-    if args.json:
-        args.json.write_text(json.dumps({"real": real, "rows": rows}, indent=2, default=float))
+            rows.append({"recipe": name, "overrides": overrides, "filter": filter_name,
+                         "budget": budget_text(recipe, classes), "gan_seeds": seeds})
+    return real, rows
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    if args.from_json:
+        params, data = setup_data(args.dataset, args.image_size, args.set)
+        docs = [json.loads(f.read_text()) for f in args.from_json]
+        if any(d["real"] != docs[0]["real"] for d in docs):
+            raise SystemExit("the --from-json files trained different `real` replicates: not one comparison")
+        real, rows = {int(k): v for k, v in docs[0]["real"].items()}, [r for d in docs for r in d["rows"]]
+    else:
+        params, data, judge, info = setup(args.dataset, args.image_size, args.set)
+        real, rows = train_recipes(args, params, data, judge, info)
+        if args.json:
+            args.json.write_text(json.dumps({"real": real, "rows": rows}, indent=2, default=float))
+    mixes = [f"mix_{r}" for r in params.mix.ratios]
+    alpha, test_images, classes = params.evaluate.alpha, len(data.test_labels), len(data.class_names)
+    base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
+    summarized = [r | summarize_seeds(r["gan_seeds"], real, mixes, alpha, test_images)
+                  | {"budget": r.get("budget") or budget_text(recipe_params(base, r["overrides"], classes), classes)}
+                  for r in rows]
+    real_mean, real_std = mean_std(list(real.values()))
+    print(f"real: test accuracy {real_mean:.4f} ± {real_std:.4f}\n")
+    print_report(summarized, real, mixes, alpha, test_images)
+    print(f"\n(total {time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

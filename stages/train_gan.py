@@ -1,8 +1,8 @@
 """Stage train_gan@<class>-<seed>: train one GAN (GAN seed <seed>, one of gan.seeds) on one class's
 real images, from scratch or, with gan.base_steps > 0, from the shared base GAN of its seed
-(train_gan_base) with D's first gan.freeze_d_blocks blocks frozen; save every generator snapshot (taken every gan.eval_every steps: the refine stage
-chooses one with the judge, so this stage never reads the judge), the discriminator and samples of
-the last snapshot."""
+(train_gan_base) with D's first gan.freeze_d_blocks blocks frozen; save every generator snapshot
+(taken every gan.eval_every steps: the refine stage chooses one with the judge, so this stage never
+reads the judge), the discriminator and samples of the last snapshot."""
 import argparse
 import sys
 from dataclasses import asdict

@@ -561,10 +561,21 @@ def test_a_shared_base_reruns_every_class_after_one_changes_and_fine_tune_keys_o
     scratch = digest(repo / "models/gan/0/0.pt")
     set_params(repo, {"gan": {"base_steps": 6, "freeze_d_blocks": 1}})
     assert repro(repo, "train_gan") == {"train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
-    assert (repo / "models/gan_base/0/base.pt").exists() and digest(repo / "models/gan/0/0.pt") != scratch
+    assert digest(repo / "models/gan/0/0.pt") != scratch
+    import torch
+
+    base = torch.load(repo / "models/gan_base/0/base.pt", weights_only=True)["discriminator"]
+    for c in ("0", "1"):                  # D's first block (net.0, a conv) as the base left it
+        d = torch.load(repo / f"models/gan/0/{c}.pt", weights_only=True)["discriminator"]
+        assert torch.equal(d["net.0.weight"], base["net.0.weight"]) and torch.equal(d["net.0.bias"], base["net.0.bias"])
+        assert not torch.equal(d["net.2.weight"], base["net.2.weight"])
     # on: the base saw every class's images, so one class's change re-trains the base and every class
     set_params(repo, {"data": {"per_class": {"0": 12, "1": 10}}})
     assert repro(repo, "train_gan") == {"prepare", "train_gan_base@0", "train_gan@0-0", "train_gan@1-0"}
     # fine-tune-only keys: the class stages (then refine, which reads every gan key), never the base
     for change in ({"steps": 20}, {"freeze_d_blocks": 0}):
         assert dry_run(repo, {"gan": change}, "train_gan") == {"train_gan@0-0", "train_gan@1-0"}
+    # off again: the class's GAN trains from scratch to the bytes it had before any base existed
+    set_params(repo, {"data": {"per_class": {"0": 12, "1": 11}}, "gan": {"base_steps": 0, "freeze_d_blocks": 0}})
+    repro(repo, "train_gan")
+    assert repro(repo, "-f", "-s", "train_gan@0-0") == {"train_gan@0-0"} and digest(repo / "models/gan/0/0.pt") == scratch

@@ -1,5 +1,7 @@
 """The shared base GAN (gan.base_steps): its checkpoint starts every class's GAN, D's first blocks stay
 as the base left them (gan.freeze_d_blocks), and what a change re-runs (end to end, real dvc repro)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -23,31 +25,37 @@ def two_classes(size: int = 16) -> dict[str, np.ndarray]:
     return {"a": bright, "b": dark}
 
 
-def trained_base(tmp_path, classes: dict) -> dict:
+def trained_base(tmp_path, classes: dict, p: GanParams = TINY_GAN) -> dict:
     """The base GAN trained on both classes as the train_gan_base stage trains it, through its file."""
     images = np.concatenate(list(classes.values()))
-    base = train_gan(images, base_params(TINY_GAN), base_seed(0), GanRun(CPU))
-    save_gan(tmp_path / "base.pt", base.G, base.D, base.cfg, TINY_GAN.base_steps)
+    base = train_gan(images, base_params(p), base_seed(0), GanRun(CPU))
+    save_gan(tmp_path / "base.pt", base.G, base.D, base.cfg, p.base_steps)
     return load_gan(tmp_path / "base.pt")
 
 
-def test_base_checkpoint_starts_every_class_and_frozen_blocks_stay_frozen(tmp_path):
-    classes = two_classes()
-    ckpt = trained_base(tmp_path, classes)
-    assert ckpt["step"] == 6 and base_params(TINY_GAN).eval_every == 0      # the base's last weights, no snapshots
-    frozen = [k for k in ckpt["discriminator"] if k.startswith("net.0.")]    # block 0: the first conv
-    assert frozen
+@pytest.mark.parametrize("family", ["dcgan", "hinge", "wgan_gp"])
+def test_base_checkpoint_starts_every_class_and_frozen_blocks_stay_frozen(tmp_path, family):
+    classes, p = two_classes(), replace(TINY_GAN, family=family)
+    ckpt = trained_base(tmp_path, classes, p)
+    assert ckpt["step"] == 6 and base_params(p).eval_every == 0             # the base's last weights, no snapshots
     for name, images in classes.items():
-        out = train_gan(images, TINY_GAN, class_seed(0, name), GanRun(
-            CPU, init=base_init(ckpt), freeze_d_blocks=TINY_GAN.freeze_d_blocks, keep_snapshots=True))
-        g_state, d_state = out.G.state_dict(), out.D.state_dict()
-        assert {k: v.shape for k, v in g_state.items()} == {k: v.shape for k, v in ckpt["model"].items()}
-        for key in frozen:                                   # frozen: the base's bytes after 6 class steps
+        out = train_gan(images, p, class_seed(0, name), GanRun(
+            CPU, init=base_init(ckpt), freeze_d_blocks=p.freeze_d_blocks, keep_snapshots=True))
+        assert {k: v.shape for k, v in out.G.state_dict().items()} == {k: v.shape for k, v in ckpt["model"].items()}
+        d_state = out.D.state_dict()
+        frozen, trained = ({f"net.{i}.{n}" for i, m in enumerate(out.D.net) if m in set(block)
+                            for n, _ in m.named_parameters()} for block in out.D.blocks()[:2])
+        assert frozen and trained
+        for key in frozen:                                   # parameters (not buffers): the base's bytes
             assert torch.equal(d_state[key], ckpt["discriminator"][key]), key
-        later = [k for k in d_state if k.startswith("net.2.weight")]
-        assert later and not torch.equal(d_state[later[0]], ckpt["discriminator"][later[0]])   # block 1 trained
-        assert not any(p.requires_grad for p in out.D.blocks()[0].parameters())
-        assert all(p.requires_grad for p in out.D.blocks()[1].parameters())
+        assert any(not torch.equal(d_state[k], ckpt["discriminator"][k]) for k in trained)   # block 1 trained
+        assert not any(q.requires_grad for q in out.D.blocks()[0].parameters())
+        assert all(q.requires_grad for q in out.D.blocks()[1].parameters())
+
+
+def test_freezing_needs_a_base_to_keep():
+    with pytest.raises(ValueError, match="needs run.init"):
+        train_gan(two_classes()["a"], TINY_GAN, 0, GanRun(CPU, freeze_d_blocks=1))
 
 
 def test_a_class_from_the_base_differs_from_one_from_scratch(tmp_path):
@@ -73,3 +81,23 @@ def test_freezing_without_a_base_or_past_the_blocks_is_refused_naming_the_key():
     with pytest.raises(ParamsError, match=r"gan.freeze_d_blocks = 3: .* at data.image_size 16 has 2 blocks"):
         parse_params({"gan": {"freeze_d_blocks": 3, "base_steps": 10}})
     assert parse_params({"gan": {"freeze_d_blocks": 3, "base_steps": 10}, "data": {"image_size": 32}}).gan.base_steps == 10
+
+
+def test_base_off_writes_only_base_json_without_importing_torch(tmp_path):
+    """Off (the default), the stage costs a Python start-up: one class's new images re-run it, it
+    writes the same base.json and the class stages stay cached."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "params.yaml", tmp_path / "params.yaml")          # gan.base_steps: 0
+    probe = ("import runpy, sys\nsys.argv = ['train_gan_base.py', '--seed', '1', '--prepared', 'absent', '--out', 'o']\n"
+             f"try:\n    runpy.run_path({str(root / 'stages/train_gan_base.py')!r}, run_name='__main__')\n"
+             "except SystemExit as e:\n    assert not e.code, e.code\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+    assert json.loads((tmp_path / "o/base.json").read_text()) == {"base_steps": 0}
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["base.json"]

@@ -430,6 +430,27 @@ def class_name_problem(name: str) -> str | None:
     return None
 
 
+def _check_gan(p: Params) -> None:
+    """The rules of _check_combination that involve gan.* keys."""
+    bad = [x.strip() for x in p.gan.diffaugment.split(",") if x.strip() and x.strip() not in DIFFAUGMENT_POLICIES]
+    if bad:
+        raise ParamsError(f"params: gan.diffaugment = {p.gan.diffaugment!r}: unknown policy {bad[0]!r}; must be "
+                          f"'' or a comma-separated list of {', '.join(DIFFAUGMENT_POLICIES)}")
+    if p.gan.select_against == "validation" and p.gan.eval_every and p.data.val_per_class < 2:
+        raise ParamsError(f"params: data.val_per_class = {p.data.val_per_class} with gan.select_against = 'validation': "
+                          "GAN snapshots are scored against each class's validation images, which needs at least 2; "
+                          "raise data.val_per_class or set gan.select_against: train")
+    d_blocks = factor_size(p.data.image_size)[1]        # the discriminator's blocks before its head (models.gan)
+    if p.gan.freeze_d_blocks > d_blocks:
+        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks}: the discriminator at "
+                          f"data.image_size {p.data.image_size} has {d_blocks} blocks before its head; must be "
+                          f"0 to {d_blocks}")
+    if p.gan.freeze_d_blocks and not p.gan.base_steps:
+        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks} with gan.base_steps = 0: freezing "
+                          "keeps the base GAN's discriminator blocks, so it needs a base; set gan.base_steps > 0 "
+                          "or gan.freeze_d_blocks: 0")
+
+
 def _check_combination(p: Params) -> None:
     """Rules that involve more than one key."""
     for i, name in enumerate(p.data.classes):
@@ -462,10 +483,7 @@ def _check_combination(p: Params) -> None:
             raise ParamsError(f"params: data.per_class = {p.data.per_class!r}: a mapping must give a number "
                               f"for every class in data.classes and no other"
                               + (f"; missing {missing}" if missing else "") + (f"; not in data.classes {extra}" if extra else ""))
-    bad = [x.strip() for x in p.gan.diffaugment.split(",") if x.strip() and x.strip() not in DIFFAUGMENT_POLICIES]
-    if bad:
-        raise ParamsError(f"params: gan.diffaugment = {p.gan.diffaugment!r}: unknown policy {bad[0]!r}; must be "
-                          f"'' or a comma-separated list of {', '.join(DIFFAUGMENT_POLICIES)}")
+    _check_gan(p)
     for section in ("judge", "classifier"):
         c = getattr(p, section)
         if c.pretrained and c.arch == "cnn":
@@ -474,19 +492,6 @@ def _check_combination(p: Params) -> None:
         if c.arch != "cnn" and 0 < c.input_size < 32:
             raise ParamsError(f"params: {section}.input_size = {c.input_size}: must be 0 (224) or >= 32 for "
                               f"{section}.arch {c.arch!r}, which halves the image 5 times")
-    if p.gan.select_against == "validation" and p.gan.eval_every and p.data.val_per_class < 2:
-        raise ParamsError(f"params: data.val_per_class = {p.data.val_per_class} with gan.select_against = 'validation': "
-                          "GAN snapshots are scored against each class's validation images, which needs at least 2; "
-                          "raise data.val_per_class or set gan.select_against: train")
-    d_blocks = factor_size(p.data.image_size)[1]        # the discriminator's blocks before its head (models.gan)
-    if p.gan.freeze_d_blocks > d_blocks:
-        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks}: the discriminator at "
-                          f"data.image_size {p.data.image_size} has {d_blocks} blocks before its head; must be "
-                          f"0 to {d_blocks}")
-    if p.gan.freeze_d_blocks and not p.gan.base_steps:
-        raise ParamsError(f"params: gan.freeze_d_blocks = {p.gan.freeze_d_blocks} with gan.base_steps = 0: freezing "
-                          "keeps the base GAN's discriminator blocks, so it needs a base; set gan.base_steps > 0 "
-                          "or gan.freeze_d_blocks: 0")
     if p.generate.max_draws < p.generate.per_class:
         raise ParamsError(f"params: generate.max_draws = {p.generate.max_draws}: must be >= generate.per_class "
                           f"({p.generate.per_class}), the number of images each class must keep")

@@ -55,7 +55,8 @@ def base_seed(gan_seed: int) -> int:
 
 def base_params(p: GanParams) -> GanParams:
     """What the base GAN trains with: p.base_steps steps and no snapshots (every class starts from
-    its last weights, the EMA's when on); every other key as the classes train."""
+    its last weights, the EMA's when on); every other key as the classes train. Without snapshots
+    gan.on_divergence 'restore' has nothing to restore: a diverged base stops with an error."""
     return replace(p, steps=p.base_steps, eval_every=0)
 
 
@@ -84,7 +85,8 @@ class GanRun:
     score: ScoreFn | None = None        # lower is better: chooses the snapshot that is returned
     keep_snapshots: bool = False        # keep every snapshot (info["snapshots"]) for a later choice
     features: FeatureFn | None = None   # gan.warmup_steps' feature network; None: `random_features`
-    init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (a base GAN, refinement)
+    init: dict | None = None            # {"G": ..., "D": ...} state dicts to continue from (a base GAN, refinement);
+                                        # gan.warmup_steps still runs from them (refinement passes 0)
     freeze_d_blocks: int = 0            # D's first blocks keep init's weights (FreezeD fine-tuning from a base)
     name: str = ""                      # for messages, e.g. "class '3'"
 
@@ -112,6 +114,8 @@ class GanTraining:
             self.G.load_state_dict(run.init["G"])
             self.D.load_state_dict(run.init["D"])
         if run.freeze_d_blocks:                 # before the optimizer: it steps only what requires a gradient
+            if run.init is None:
+                raise ValueError("freezing discriminator blocks keeps weights a base trained: it needs run.init")
             self.D.freeze_blocks(run.freeze_d_blocks)
         self.opt_g = Adam(self.G.parameters(), lr=p.lr_g, betas=(p.beta1, p.beta2))
         self.opt_d = Adam(self.D.parameters(), lr=p.lr_d, betas=(p.beta1, p.beta2))

@@ -88,9 +88,10 @@ class Discriminator(nn.Module):
         return out
 
     def freeze_blocks(self, n: int) -> None:
-        """Keep the first n blocks' weights as they are (FreezeD: fine-tuning keeps the low-level
-        filters a base GAN learnt). Their batch-norm statistics and spectral-norm estimates still
-        follow the data; nothing updates their parameters (no gradient, so no optimizer step)."""
+        """Keep the first n blocks' parameters as they are (FreezeD: fine-tuning keeps the low-level
+        filters a base GAN learnt): no gradient, so no optimizer step. Buffers still move: batch-norm
+        running statistics (unused while D trains on batch statistics) and, with spectral norm, the
+        power iteration's vectors, which refine the estimate of the frozen weight's norm."""
         blocks = self.blocks()
         if not 0 <= n <= len(blocks):
             raise ValueError(f"cannot freeze {n} discriminator blocks: this one has {len(blocks)} before its head")
