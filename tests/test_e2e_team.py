@@ -46,8 +46,9 @@ def test_parallel_gans_then_share_through_remote_and_run_cache(tmp_path):
     (b / "dvc.lock").unlink()
     out = dvc(b, "repro", "--pull")  # each stage's run-cache entry and outputs come from the remote
     assert "Running stage" not in out.stdout, out.stdout
-    # every stage: those run by repro, plus locate, download, prepare, train_judge, 2 GANs, refine, synthesize
-    assert out.stdout.count("skipping run") == len(ran) + 8, out.stdout
+    # every stage: those run by repro, plus locate, download, prepare, train_judge, the base, 2 GANs, refine,
+    # synthesize
+    assert out.stdout.count("skipping run") == len(ran) + 9, out.stdout
     files = ["models/gan/0/1.pt", "data/synthetic/filtered/0/1.npy", "models/classifier/mix_50/0.pt",
              "metrics/summary.json"]
     assert digest(b, files) == digest(a, files)
