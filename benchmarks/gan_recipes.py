@@ -264,6 +264,13 @@ def recipe_params(base: GanParams, overrides: str, classes: int) -> GanParams:
     return parse_overrides(base, overrides.format(half=half, half_total=classes * (base.steps - half)))
 
 
+def gan_budget(params, args) -> GanParams:
+    """The per-class recipe's gan params: params.yaml's, with gan.steps resolved or --steps."""
+    if args.steps is None:
+        return params.gan.for_image_size(args.image_size)
+    return replace(params.gan, steps=args.steps)
+
+
 def budget_text(p: GanParams, classes: int) -> str:
     total = p.base_steps + classes * p.steps
     return (f"base {p.base_steps} + {classes} x {p.steps}" if p.base_steps else f"{classes} x {p.steps}") + f" = {total}"
@@ -347,18 +354,18 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def train_recipes(args, params, data, judge, info) -> tuple[dict, list[dict]]:
-    """Train and score every recipe: (real {replicate: accuracy}, one unsummarised row per recipe and filter)."""
+def train_recipes(args, params, base: GanParams, data, judge, info) -> tuple[dict, list[dict]]:
+    """Train and score every recipe over `base` (the per-class recipe's gan params): (real
+    {replicate: accuracy}, one unsummarised row per recipe and filter)."""
     device = torch.device("cpu")
     images, labels = data.train_arrays()
     real = dict(enumerate(accuracy(images, labels, data, params, range(args.replicates), device)))
-    base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     classes = len(data.class_names)
     print(f"{args.dataset} {args.image_size}x{args.image_size}, {params.data.per_class} real images per class, "
           f"GAN budget {classes} x {base.steps} steps per GAN seed, {args.gan_seeds} GAN seed(s), "
           f"{args.replicates} paired classifier replicates (replicate s on GAN seed s % {args.gan_seeds}), "
           f"{params.classifier.budget(len(images), args.image_size)} classifier steps; filter {params.filter.mode}; "
-          f"judge val accuracy {info['best_val_acc']:.3f}; real {mean_std(list(real.values()))}", flush=True)
+          f"judge val accuracy {info['best_val_acc']:.3f}", flush=True)
     filters = {"shipped": params.filter} | {name: parse_filter(params.filter, spec) for name, spec in
                                              (f.split(":", 1) for f in args.filters)}
     rows = []
@@ -383,12 +390,12 @@ def main() -> None:
         real, rows = {int(k): v for k, v in docs[0]["real"].items()}, [r for d in docs for r in d["rows"]]
     else:
         params, data, judge, info = setup(args.dataset, args.image_size, args.set)
-        real, rows = train_recipes(args, params, data, judge, info)
+        real, rows = train_recipes(args, params, gan_budget(params, args), data, judge, info)
         if args.json:
             args.json.write_text(json.dumps({"real": real, "rows": rows}, indent=2, default=float))
     mixes = [f"mix_{r}" for r in params.mix.ratios]
     alpha, test_images, classes = params.evaluate.alpha, len(data.test_labels), len(data.class_names)
-    base = params.gan.for_image_size(args.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
+    base = gan_budget(params, args)
     summarized = [r | summarize_seeds(r["gan_seeds"], real, mixes, alpha, test_images)
                   | {"budget": r.get("budget") or budget_text(recipe_params(base, r["overrides"], classes), classes)}
                   for r in rows]

@@ -22,7 +22,6 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True, help="directory for base.json (and base.pt, samples.png)")
     args = ap.parse_args()
     params = load_params()
-    args.out.mkdir(parents=True, exist_ok=True)
     if not params.gan.base_steps:
         save_json(args.out / "base.json", {"base_steps": 0})
         print(f"train_gan_base@{args.seed}: off (gan.base_steps 0): each class's GAN trains from scratch")
