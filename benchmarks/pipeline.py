@@ -7,6 +7,12 @@ process (python + importing torch and the synthmix training modules): the floor 
 below, which DVC pays once per stage.
 
     python benchmarks/pipeline.py [--params-override gan.steps=100 ...] [--keep]
+
+With --source DIR the run uses another checkout's code and shipped params (its tracked files, and
+its src/ first on PYTHONPATH for every stage): e.g. a worktree of the previous main, so two runs of
+this script compare two versions on this machine. --targets limits the run to some stages and
+what they need (per-stage figures of a run too long to repeat whole); a summary per stage kind
+(count, total and mean work) follows the per-stage table.
 """
 from __future__ import annotations
 
@@ -49,21 +55,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--params-override", nargs="*", default=[], help="section.key=value (YAML value)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
+    ap.add_argument("--source", type=Path, default=ROOT, help="the checkout whose code and params.yaml run")
+    ap.add_argument("--targets", nargs="*", default=[], help="stages to reproduce (default: all)")
     args = ap.parse_args()
+    source = args.source.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="synthmix-bench-"))
-    shipped = yaml.safe_load((ROOT / "params.yaml").read_text())
+    shipped = yaml.safe_load((source / "params.yaml").read_text())
     for section, values in parse_override(args.params_override).items():
         shipped[section].update(values)
-    repo = make_repo(tmp, shipped)
+    repo = make_repo(tmp, shipped, source)
     profile = tmp / "profile.jsonl"
     env = dict(os.environ, SYNTHMIX_PROFILE=str(profile), DVC_NO_ANALYTICS="1",
+               PYTHONPATH=os.pathsep.join([str(source / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    print(f"code and params of {source} at {git_version(source)}")
 
     startup = min(timed([sys.executable, "-c", "import torch, synthmix.classifier.train, synthmix.gan.train"],
                         repo, env)[0] for _ in range(3))
-    full, out = timed([sys.executable, "-m", "dvc", "repro"], repo, env)
+    full, out = timed([sys.executable, "-m", "dvc", "repro", *args.targets], repo, env)
     n_stages = out.stdout.count("Running stage")
-    noop, out = timed([sys.executable, "-m", "dvc", "repro"], repo, env)
+    noop, out = timed([sys.executable, "-m", "dvc", "repro", *args.targets], repo, env)
     assert "Running stage" not in out.stdout, "the second repro ran a stage"
 
     rows = [json.loads(line) for line in profile.read_text().splitlines()]
@@ -81,10 +92,29 @@ def main() -> None:
         print(f"{name[:60]:60s} {r['seconds']:7.2f} {r['peak_rss_mib']:13.0f}")
     print(f"\nmax peak RSS of any stage: {max(r['peak_rss_mib'] for r in rows):.0f} MiB; "
           f"stage work total {sum(r['seconds'] for r in rows):.1f} s of {full:.1f} s wall")
+    print_kinds(rows, startup)
     if args.keep:
         print(f"kept {repo}")
     else:
         subprocess.run(["rm", "-rf", str(tmp)])
+
+
+def git_version(source: Path) -> str:
+    out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=source, capture_output=True, text=True)
+    return out.stdout.strip() or "(no git)"
+
+
+def print_kinds(rows: list[dict], startup: float) -> None:
+    """Work per stage kind (the stage script, with the classifier variants told apart): count,
+    total and mean seconds, and the total with each stage process's start-up added."""
+    kinds: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        script = Path(r["argv"][0]).stem
+        kinds[script + (" " + r["argv"][2] if script == "train_classifier" else "")].append(r["seconds"])
+    print(f"\n{'stage kind':40s} {'count':>5s} {'work s':>8s} {'mean s':>7s} {'+ start-up s':>13s}")
+    for kind, secs in kinds.items():
+        print(f"{kind:40s} {len(secs):5d} {sum(secs):8.1f} {sum(secs) / len(secs):7.2f} "
+              f"{sum(secs) + len(secs) * startup:13.1f}")
 
 
 if __name__ == "__main__":

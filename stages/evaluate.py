@@ -37,7 +37,7 @@ def main() -> None:
     variants = all_variants(params.mix.ratios)
     runs = {v.name: [load_json(args.runs / v.name / str(s) / "scores.json") for s in replicates]
             for v in variants}      # exactly the declared variants and replicates, never stale files
-    results = evaluate_variants(runs, y, params.evaluate.alpha, params.robustness.failure_fraction, len(data.val_labels))
+    results = evaluate_variants(runs, y, params.evaluate.alpha, params.robustness.failure_fraction)
     fakes = {g: read_class_files(args.synthetic / str(g), classes) for g in params.gan.seeds}
     trts = [accuracy_per_class(load("real", s), fakes[gan_seed(s, params.gan.seeds)], classes, device)
             for s in replicates]

@@ -76,8 +76,8 @@ def main() -> None:
     alpha, seeds = params.evaluate.alpha, params.gan.seeds
     results = {v.name: load_json(args.evaluate / f"{v}.json") for v in all_variants(params.mix.ratios)}
     filtering, quality = load_json(args.filter), load_json(args.quality)
-    summary = summarize(results, filtering, quality, seeds, alpha)
     data = read_prepared(args.data)
+    summary = summarize(results, filtering, quality, seeds, alpha, data.meta["name"], data.meta["image_shape"][0])
     gan_metrics = args.gan_metrics / str(seeds[0])          # the first GAN seed's snapshot choice
     first_gan = load_json(gan_metrics / data.class_names[0] / "metrics.json")
     settings = run_settings(data.meta, first_gan["steps"], params.mix.mode)

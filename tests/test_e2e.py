@@ -67,22 +67,23 @@ def set_params(repo: Path, changes: dict) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
-def make_repo(dest: Path, params: dict | None = None) -> Path:
-    """A fresh git + dvc repository holding the project's tracked files and tiny params."""
-    files = [f for f in run(["git", "ls-files", "-z"], ROOT).stdout.split("\0") if f and (ROOT / f).is_file()]
+def make_repo(dest: Path, params: dict | None = None, source: Path = ROOT) -> Path:
+    """A fresh git + dvc repository holding the tracked files of `source` (this checkout, or
+    another one a benchmark compares with) and tiny params."""
+    files = [f for f in run(["git", "ls-files", "-z"], source).stdout.split("\0") if f and (source / f).is_file()]
     # the plot templates and the config (the offline plots page); the rest is dvc init's
     own_dvc = [f for f in files if f.startswith(".dvc/plots/") or f == ".dvc/config"]
     for name in files:
         if not name.startswith((".dvc/", "tests/")):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
+            shutil.copy2(source / name, dest / name)
     for leftover in ("dvc.lock",):
         (dest / leftover).unlink(missing_ok=True)
     run(["git", "init", "-q"], dest)
     dvc(dest, "init", "-q")
     for name in own_dvc:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest / name)
+        shutil.copy2(source / name, dest / name)
     set_params(dest, params or TINY)
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-qm", "init"], dest)  # dvc exp needs a commit

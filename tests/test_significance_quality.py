@@ -140,7 +140,7 @@ def test_evaluate_variants_compares_every_variant_with_real_under_one_holm_famil
     for v, reps in runs.items():
         for r in reps:
             r["synthetic_counts"] = {} if v == "real" else counts
-    results = evaluate_variants(runs, y, alpha=0.05, failure_fraction=0.8, val_images=20)
+    results = evaluate_variants(runs, y, alpha=0.05, failure_fraction=0.8)
     assert "vs_real" not in results["real"] and results["real"]["synthetic_counts"] == {}
     assert results["mix_50"]["synthetic_counts"] == counts
     better, same = results["mix_50"]["vs_real"], results["synthetic"]["vs_real"]
@@ -168,7 +168,7 @@ def _run(acc_correct: np.ndarray, y: np.ndarray, steps: int = 100) -> dict:
 def test_aggregate_over_replicates_gives_mean_std_and_the_paired_comparison():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82, 84)]
-    same = aggregate("mix_50", real, failure_fraction=0.8, val_images=20)
+    same = aggregate("mix_50", real, failure_fraction=0.8)
     vs = compare_with_real(real, real, y, alpha=0.05, family=1)
     assert vs["p_value"] == 1.0 and vs["diff"] == 0.0 and vs["ci_low"] < 0 < vs["ci_high"]
     assert same["accuracy"] == pytest.approx(0.82) and same["accuracy_std"] == pytest.approx(0.02)
@@ -176,7 +176,8 @@ def test_aggregate_over_replicates_gives_mean_std_and_the_paired_comparison():
     assert same["reliability"]["count"] == [0, 300]               # pooled over replicates
     assert same["robustness"]["blur"] == {"0.0": pytest.approx(0.82), "0.5": pytest.approx(0.41)}
     assert same["failure_level"] == {"blur": 0.5}
-    assert same["budget"]["steps"] == 100 and not same["budget"]["still_rising"]
+    assert same["budget"]["steps"] == 100 and same["budget"]["checks"] == 10
+    assert same["budget"]["val_curve"][-1] == [100, pytest.approx(0.9)]
     better = [_run(np.arange(100) < n, y) for n in (95, 96, 98)]
     vs = compare_with_real(better, real, y, alpha=0.05, family=1)
     assert vs["diff"] == pytest.approx(0.1433333) and vs["p_value"] < 0.05 and vs["ci_low"] > 0
@@ -211,7 +212,7 @@ SETTINGS = {"dataset": "digits", "image_size": "16x16x1", "per_class": "50", "va
 def test_html_report_has_every_section_and_embeds_its_images():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82)]
-    results = {v: aggregate(v, real, 0.8, 40) for v in ("real", "augmented", "synthetic", "mix_50")}
+    results = {v: aggregate(v, real, 0.8) for v in ("real", "augmented", "synthetic", "mix_50")}
     for v in ("augmented", "synthetic", "mix_50"):
         results[v]["vs_real"] = compare_with_real(real, real, y, 0.05, 3)
     add_holm(results, 0.05)
@@ -236,7 +237,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
                              for c in ("a", "b")},
                "inception": {"feature_space": "Inception", "reference": "real test images",
                              "filtered": {"fid": 42.5, "kid": 0.03, "kid_std": 0.002, "n_real": 100, "n_synthetic": 10}}}
-    summary = summarize(results, _filtering(), quality, [0], 0.05)
+    summary = summarize(results, _filtering(), quality, [0], 0.05, "digits", 16)
     assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
     assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}

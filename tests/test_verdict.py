@@ -11,7 +11,7 @@ from scipy import stats
 from synthmix.classifier import train as train_module
 from synthmix.classifier.replicate import train_replicate
 from synthmix.data.store import Prepared
-from synthmix.evaluate.aggregate import budget_check, compare_with_real
+from synthmix.evaluate.aggregate import budget_curve, compare_with_real
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
 from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
@@ -170,37 +170,50 @@ def test_replicate_s_of_two_variants_starts_from_identical_weights(monkeypatch):
     assert {r.info["steps"] for r in runs.values()} == {3}
 
 
-def test_budget_check_flags_a_curve_still_rising_at_the_end():
+def test_budget_curve_is_the_mean_curve_and_refuses_unequal_budgets():
     steps = list(range(10, 201, 10))
-    flat = [[[s, 0.9] for s in steps]] * 3
-    rising = [[[s, 0.5 + (0.002 + 0.0001 * r) * s] for s in steps] for r in range(3)]
-    assert not budget_check(flat, 200)["still_rising"]
-    check = budget_check(rising, 200)
-    assert check["still_rising"] and check["rise"] == pytest.approx(0.0021 * 50, abs=0.02) and check["steps"] == 200
-    small = [[[s, 0.9 + 0.00002 * s] for s in steps]] * 3              # a steady rise below two images' worth
-    assert not budget_check(small, 200)["still_rising"]
-    # one replicate jumping at the end is noise, not a trend of the variant
-    one_noisy = [flat[0], flat[0], [[s, 0.9 + (0.05 if s > 150 else 0.0)] for s in steps]]
-    assert not budget_check(one_noisy, 200)["still_rising"]
+    curves = [[[s, 0.9 + 0.01 * r] for s in steps] for r in range(3)]
+    budget = budget_curve(curves)
+    assert budget["steps"] == 200 and budget["checks"] == 20
+    assert budget["val_curve"][0] == [10, pytest.approx(0.91)]
     with pytest.raises(ValueError, match="different steps"):
-        budget_check([flat[0], [[s + 1, 0.9] for s in steps]], 200)
+        budget_curve([curves[0], [[s + 1, 0.9] for s in steps]])
 
 
 def test_answer_paragraph_reads_from_the_numbers():
     design = {"replicates": 10, "steps": 450, "gan_seeds": [0, 1], "gan_variance": "partly inside the replicates",
-              "still_rising": ["mix_75"]}
+              "dataset": "mnist_sample", "image_size": 28}
     base = {"significant": None, "ci_low": None, "ci_high": None, "min_detectable": None, "accuracy": 0.9,
             "accuracy_std": 0.01}
     variants = {"real": base,
                 "mix_50": base | {"diff": 0.008, "ci_low": 0.003, "ci_high": 0.013, "p_adjusted": 0.01,
-                                  "significant": True, "min_detectable": 0.006},
+                                  "significant": True, "min_detectable": 0.006, "confidence": 0.95,
+                                  "unit": "GAN draw", "units": 2},
                 "mix_75": base | {"diff": 0.002, "ci_low": -0.004, "ci_high": 0.008, "p_adjusted": 0.5,
-                                  "significant": False, "min_detectable": 0.009, "confidence": 0.95}}
+                                  "significant": False, "min_detectable": 0.009, "confidence": 0.95,
+                                  "unit": "GAN draw", "units": 2}}
     text = answer({"design": design, "variants": variants})
-    assert "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
+    assert not text.startswith("Demo") and "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
     assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
-    assert "450 optimizer steps" in text and "Warning" in text
+    assert "450 optimizer steps" in text and "benchmarks/classifier_budget.py" in text
     assert "about 0.60 to 0.90 points between the mixes and real with 80% power" in text
+    # half-widths 0.50 and 0.60 points over 2 GAN draws (t(0.975, 1) = 12.71: sd = 0.6 * sqrt(2) / 12.71
+    # = 0.0668 points); +-0.5 points needs the smallest m with t(0.975, m - 1) * sd / sqrt(m) <= 0.5:
+    # m = 2 gives 0.60, m = 3 gives 4.30 * 0.0668 / 1.73 = 0.17
+    assert "intervals are ±0.50 to ±0.60 points wide, over 2 GAN seeds each" in text
+    assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
+    demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
+    assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
+
+
+def test_units_needed_follows_the_t_distribution():
+    from synthmix.report.summary import units_needed
+
+    # sd 1 point over 5 units: 95% half-width t(0.975, 4) / sqrt(5) = 1.2417 points
+    vs = {"ci_low": -0.012417, "ci_high": 0.012417, "units": 5, "confidence": 0.95}
+    assert units_needed(vs, 0.005) == 18          # t(0.975, 17) / sqrt(18) = 0.4973 <= 0.5 < 0.5142 at 17
+    assert units_needed(vs, 0.013) == 5
+    assert units_needed(vs | {"ci_low": None}, 0.005) is None
 
 
 def test_class_names_read_as_written_in_markdown():
@@ -216,7 +229,7 @@ def test_headline_columns_and_the_verdict_labels():
     def entry(diff, low, high, p, significant, verdict_text):
         return {"accuracy": 0.9 + diff, "diff": diff, "ci_low": low, "ci_high": high, "p_adjusted": p,
                 "significant": significant, "verdict": verdict_text}
-    summary = {"design": {"steps": 450, "replicates": 5, "gan_seeds": [0, 1], "still_rising": ["mix_50"]},
+    summary = {"design": {"steps": 450, "replicates": 5, "gan_seeds": [0, 1]},
                "variants": {"real": {"accuracy": 0.912345},
                             "mix_25": entry(0.0123, 0.004, 0.02, 0.012345, True, "better: ..."),
                             "mix_50": entry(-0.001, -0.1, 0.098, 1.0, False, "no difference detected: ..."),
@@ -231,6 +244,6 @@ def test_headline_columns_and_the_verdict_labels():
     # fails Holm is "not significant"
     assert h["verdict"] == {"mix_25": "better", "mix_50": "not detected", "mix_75": "not significant",
                             "synthetic": "not significant", "augmented": "flagged: copies"}
-    assert h["design"] == {"steps": 450, "replicates": 5, "gan_seeds": 2, "still_rising": 1}
+    assert h["design"] == {"steps": 450, "replicates": 5, "gan_seeds": 2}
     assert h["synthetic"] == {"cas_to_real": 0.951234, "copy_rate": 0.25, "filter_pass_rate": 0.47}
-    assert "real" not in h["pts"] and sum(len(g) for g in h.values()) == 6 + 5 * 5 + 4 + 3   # 38 columns
+    assert "real" not in h["pts"] and sum(len(g) for g in h.values()) == 6 + 5 * 5 + 3 + 3   # 37 columns

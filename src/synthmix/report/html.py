@@ -139,12 +139,8 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
 
     unique = lambda v: "–" if (u := summary["variants"][v]["unique_synthetic"]) is None else (  # noqa: E731
         f"{u['total']} (≥ {u['min_per_class']} per class)")
-    warnings = "".join(f'<p class="warn">Warning: <b>{escape(v)}</b>\'s validation accuracy rose '
-                       f"{points(r['budget']['rise'])} points over the last quarter of its {r['budget']['steps']} "
-                       "steps: it was not on its plateau; raise <code>classifier.steps</code>.</p>"
-                       for v, r in results.items() if r["budget"]["still_rising"])
     section("summary", (
-        f"<p><b>{escape(answer(summary))}</b></p>" + warnings
+        f"<p><b>{escape(answer(summary))}</b></p>"
         + table(["setting", "value"], [[escape(k), escape(str(v))] for k, v in settings_rows(summary, settings)])
         + f"<p>{first['test_images']} real test images, held out from every training step. Each number is the mean "
         f"± std over the replicates. Unique synthetic images: distinct filtered images in the variant's training "

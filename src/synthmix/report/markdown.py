@@ -57,9 +57,6 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
         lines.append(f"| {v} | {_pm(r, 'accuracy')} | {_pm(r, 'f1_macro')} | {r['ece']:.4f} | {_unique(summary, v)} | "
                      f"{'-' if not vs else points(vs['diff'])} | {_ci(vs)} | {_ci((vs or {}).get('given_these_gans'))} | "
                      f"{mde} | {summary['variants'][v]['verdict']} |")
-        if r["budget"]["still_rising"]:
-            lines.append(f"| | warning: {v}'s validation accuracy rose {points(r['budget']['rise'])} points over the last "
-                         f"quarter of its {r['budget']['steps']} steps: not on its plateau | | | | | | | | |")
     kinds = list(next(iter(results.values()))["failure_level"])
     lines += ["", "## Robustness", "",
               "Lowest corruption level (fraction of the type's range) at which mean test accuracy falls below "

@@ -3,6 +3,10 @@ show/diff` and `dvc exp show` compare (the headline), the accuracy-vs-ratio rows
 and the verdict of each comparison with `real` in words, from the numbers alone."""
 from __future__ import annotations
 
+import math
+
+from scipy.stats import t as t_dist
+
 from synthmix.replicates import gan_variance
 from synthmix.variants import Variant
 
@@ -66,15 +70,13 @@ def unique_synthetic(counts: dict | None) -> dict | None:
             "used": int(sum(c["synthetic"] for c in counts.values()))}
 
 
-def design(results: dict[str, dict], gan_seeds: list[int]) -> dict:
-    """How the comparison was run: replicates, the one step budget, GAN seeds, the variants whose
-    validation accuracy was still rising at the end of the budget."""
-    budgets = {v: r["budget"] for v, r in results.items()}
-    steps = sorted({b["steps"] for b in budgets.values()})
+def design(results: dict[str, dict], gan_seeds: list[int], dataset: str, image_size: int) -> dict:
+    """How the comparison was run: the data, replicates, the one step budget, GAN seeds."""
+    steps = sorted({r["budget"]["steps"] for r in results.values()})
     replicates = next(iter(results.values()))["replicates"]
-    return {"replicates": replicates, "steps": steps[0] if len(steps) == 1 else steps, "gan_seeds": list(gan_seeds),
-            "gan_variance": gan_variance(replicates, gan_seeds),
-            "still_rising": [v for v, b in budgets.items() if b["still_rising"]]}
+    return {"dataset": dataset, "image_size": image_size, "replicates": replicates,
+            "steps": steps[0] if len(steps) == 1 else steps, "gan_seeds": list(gan_seeds),
+            "gan_variance": gan_variance(replicates, gan_seeds)}
 
 
 def copies_warning(quality: dict) -> str | None:
@@ -89,7 +91,8 @@ def copies_warning(quality: dict) -> str | None:
             "would come from repeating real images, not from new ones")
 
 
-def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float) -> dict:
+def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float,
+              dataset: str, image_size: int) -> dict:
     """One entry per variant (mean over replicates, the comparison with real and its verdict, flagged
     when its synthetic images are mostly copies), the design, the best variant (only one
     significantly better than real), the filter, the judge's calibration on the test split and the
@@ -108,7 +111,7 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
     detect = quality["overall"]["detectability"] or {}
     judge = filtering["judge"]
     stats = [c for per_class in filtering["per_seed"].values() for c in per_class.values()]
-    return {"design": design(results, gan_seeds), "variants": variants,
+    return {"design": design(results, gan_seeds, dataset, image_size), "variants": variants,
             "best": None if best is None else {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
             "filter": {"mode": filtering["mode"], "acceptance": round(filtering["acceptance"], 6),
                        "passed": filtering["passed"], "kept": filtering["kept"], "drawn": filtering["drawn"],
@@ -157,8 +160,7 @@ def headline(summary: dict) -> dict:
                        for v, s in tested.items()},
             "verdict": {v: short_verdict(s) for v, s in tested.items()},
             "design": {"steps": d["steps"] if isinstance(d["steps"], int) else max(d["steps"]),
-                       "replicates": d["replicates"], "gan_seeds": len(d["gan_seeds"]),
-                       "still_rising": len(d["still_rising"])},
+                       "replicates": d["replicates"], "gan_seeds": len(d["gan_seeds"])},
             "synthetic": {"cas_to_real": _round(q.get("cas_to_real")), "copy_rate": _round(q.get("copy_rate")),
                           "filter_pass_rate": summary["filter"]["acceptance"]}}
 
@@ -184,8 +186,58 @@ def memorisation_headline(quality: dict) -> dict:
             "judge_authenticity": _round(feat["authenticity"]), "mostly_copies": list(m["mostly_copies"])}
 
 
+# The interval half-width (in points) a decision between variants needs: the size of the gains
+# worth acting on at these accuracies, and the plateau tolerance of the step budget (0.5 points).
+DECISION_HALF_WIDTH = 0.005
+DEMO_DATASETS = {"digits": "digits are 8x8 scans that every variant classifies at about 99%"}
+
+
+def design_sentence(d: dict) -> str:
+    """The report's opening: what the run can decide. On a demo dataset, that it decides nothing
+    and the command that runs the comparison on one's own data."""
+    why = DEMO_DATASETS.get(d["dataset"])
+    if why is None:
+        return ""
+    return (f"Demo: {why}, too easy to decide anything; this run shows what the report says, not whether GAN images "
+            f"help. For a decision, run the same design on real data (`dvc exp run -S data.name=mnist_sample -S "
+            f"data.image_size=28`, or your own images: `-S data.name=folder -S data.root=<folder>`). ")
+
+
+def units_needed(vs: dict, half_width: float) -> int | None:
+    """Test units (GAN seeds when replicates share GAN draws, else replicates) that a 1 - alpha
+    interval of half-width `half_width` needs at this comparison's observed spread (Student t)."""
+    n = vs.get("units")
+    if vs.get("ci_low") is None or not n or n < 2:
+        return None
+    tail = (1 + vs["confidence"]) / 2
+    sd = (vs["ci_high"] - vs["ci_low"]) / 2 * math.sqrt(n) / t_dist.ppf(tail, n - 1)
+    return next((m for m in range(2, 10_000) if t_dist.ppf(tail, m - 1) * sd / math.sqrt(m) <= half_width), None)
+
+
+def width_sentence(d: dict, tested: dict[str, dict]) -> str:
+    """How wide the intervals are, and the design that would make them narrow enough to decide."""
+    with_ci = {v: s for v, s in tested.items() if s.get("ci_low") is not None}
+    if not with_ci:
+        return " One replicate gives no interval: raise classifier.replicates."
+    halves = [100 * (s["ci_high"] - s["ci_low"]) / 2 for s in with_ci.values()]
+    first = next(iter(with_ci.values()))
+    unit = "GAN seeds" if first.get("unit") == "GAN draw" else "replicates"
+    need = [units_needed(s, DECISION_HALF_WIDTH) for s in with_ci.values()]
+    low, high = min(halves), max(halves)
+    text = (f" The {level(first)} intervals are ±{low:.2f} to ±{high:.2f} points wide, over {first['units']} "
+            f"{unit} each")
+    if max(halves) <= 100 * DECISION_HALF_WIDTH:
+        return text + f": narrow enough to decide differences of {100 * DECISION_HALF_WIDTH:.1f} points."
+    if None in need:
+        return text + "."
+    per_seed = f" ({max(need) * d['replicates'] // len(d['gan_seeds'])} replicates)" if unit == "GAN seeds" else ""
+    return (text + f"; at the observed spread, ±{100 * DECISION_HALF_WIDTH:.1f} points would need about {max(need)} "
+            f"{unit}{per_seed}.")
+
+
 def answer(summary: dict) -> str:
-    """The report's first paragraph: the question answered from the numbers, with the design."""
+    """The report's first paragraph: what the run can decide, the question answered from the
+    numbers, how wide the intervals are and what design would narrow them."""
     d, variants = summary["design"], summary["variants"]
     real = variants["real"]
     tested = {v: s for v, s in variants.items() if v != "real"}
@@ -193,15 +245,19 @@ def answer(summary: dict) -> str:
              f"{s['p_adjusted']:.3g}" if s["ci_low"] is not None else f"{v} {points(s['diff'])} points, Holm p "
              f"{s['p_adjusted']:.3g}" for v, s in tested.items() if s["significant"]]
     quiet = {v: s for v, s in tested.items() if not s["significant"]}
-    text = (f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
-            f"{d['replicates']} paired replicates per variant at {d['steps']} optimizer steps each: "
-            + ("; ".join(found) if found else "no variant differs significantly") + ".")
+    text = design_sentence(d) + (
+        f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
+        f"{d['replicates']} paired replicates per variant at {d['steps']} optimizer steps each: "
+        + ("; ".join(found) if found else "no variant differs significantly") + ".")
     bounds = [largest_supported(s) for s in quiet.values()]
     if quiet and None not in bounds:
         who = f"the others ({', '.join(quiet)})" if found else ", ".join(quiet)
         conf = level(next(iter(quiet.values())))
         text += (f" Each of their {conf} intervals, taken alone, rules out differences larger than "
                  f"{100 * max(bounds):.2f} points for {who}.")
+    text += width_sentence(d, tested)
+    text += (f" Whether {d['steps']} steps are on every variant's plateau is not judged in this run: "
+             "benchmarks/classifier_budget.py trains each variant at 4x the steps to measure it.")
     mixes = {v: s for v, s in tested.items() if v.startswith("mix_") and s["min_detectable"] is not None}
     detectable = mixes or {v: s for v, s in tested.items() if s["min_detectable"] is not None}
     if detectable:
@@ -212,9 +268,6 @@ def answer(summary: dict) -> str:
                  f"{which} and real with 80% power (after Holm's correction).")
     text += f" GAN variance is {d['gan_variance']}."
     text += synthetic_sentence(summary.get("quality", {}))
-    if d["still_rising"]:
-        text += (f" Warning: validation accuracy was still rising at the end of the budget for "
-                 f"{', '.join(d['still_rising'])}; raise classifier.steps.")
     return text
 
 
