@@ -204,6 +204,7 @@ def test_answer_paragraph_reads_from_the_numbers():
     assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
     demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
     assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
+    assert "(8x8 images, 2 GAN seeds)" in demo
 
 
 def test_units_needed_follows_the_t_distribution():

@@ -192,15 +192,21 @@ DECISION_HALF_WIDTH = 0.005
 DEMO_DATASETS = {"digits": "digits are 8x8 scans that every variant classifies at about 99%"}
 
 
+DECISION_COMMAND = ("dvc exp run -S data.name=mnist_sample -S data.image_size=28 -S gan.steps=auto "
+                    "-S 'gan.seeds=[0,1,2]'")
+
+
 def design_sentence(d: dict) -> str:
-    """The report's opening: what the run can decide. On a demo dataset, that it decides nothing
-    and the command that runs the comparison on one's own data."""
+    """The report's opening: what the run can decide. On a demo dataset, that it decides nothing,
+    its design, and the command that runs the decision design on real data."""
     why = DEMO_DATASETS.get(d["dataset"])
     if why is None:
         return ""
-    return (f"Demo: {why}, too easy to decide anything; this run shows what the report says, not whether GAN images "
-            f"help. For a decision, run the same design on real data (`dvc exp run -S data.name=mnist_sample -S "
-            f"data.image_size=28`, or your own images: `-S data.name=folder -S data.root=<folder>`). ")
+    seeds = len(d["gan_seeds"])
+    return (f"Demo: {why}, too easy to decide anything, and it runs a demo's design ({d['image_size']}x"
+            f"{d['image_size']} images, {seeds} GAN seed{'s' if seeds > 1 else ''}): it shows what the report says, "
+            f"not whether GAN images help. For a decision, run the decision design on real data: `{DECISION_COMMAND}` "
+            f"(or your own images: data.name=folder, data.root=<folder>). ")
 
 
 def units_needed(vs: dict, half_width: float) -> int | None:
