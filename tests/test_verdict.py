@@ -132,7 +132,7 @@ def test_augment_flip_auto_resolves_per_dataset(dataset, flip):
 def test_budget_auto_counts_real_images_only_and_checks_are_regular():
     p = CnnParams()
     assert (p.budget(500, 16), p.budget(500, 28)) == (450, 800)          # the measured plateaus
-    assert p.budget(5000, 16) > p.budget(500, 16) and p.budget(20, 16) == 300 and p.budget(1234, 32) % 50 == 0
+    assert p.budget(5000, 16) > p.budget(500, 16) and p.budget(20, 16) == 450 and p.budget(500, 8) == 450 and p.budget(1234, 32) % 50 == 0
     assert CnnParams(steps=123).budget(500, 16) == 123
     assert p.eval_interval(400) == 20 and CnnParams(eval_every=7).eval_interval(400) == 7
 
@@ -204,7 +204,18 @@ def test_answer_paragraph_reads_from_the_numbers():
     assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
     demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
     assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
-    assert "(8x8 images, 2 GAN seeds)" in demo
+    assert "(8x8 images, 2 GAN seeds)" in demo and "real-only training classifies at 90.0%" in demo
+
+
+def test_narrow_intervals_of_one_gan_draw_say_they_hold_for_these_gans():
+    from synthmix.report.summary import width_sentence
+
+    vs = {"ci_low": -0.003, "ci_high": 0.004, "units": 15, "confidence": 0.95, "unit": "replicate, one GAN draw"}
+    text = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs})
+    assert "±0.35 to ±0.35 points wide, over 15 replicates each" in text
+    assert "narrow enough to decide differences of 0.5 points (for these GANs only: one GAN seed)" in text
+    wide = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs | {"ci_low": -0.01, "ci_high": 0.01}})
+    assert "would need about" in wide and "replicates." in wide
 
 
 def test_units_needed_follows_the_t_distribution():
