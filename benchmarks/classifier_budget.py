@@ -53,7 +53,7 @@ def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: in
     repo = Path(tempfile.mkdtemp(prefix="synthmix-budget-"))
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
     doc["data"].update(name=dataset, image_size=image_size)
-    doc["gan"]["seeds"] = list(range(gan_seeds))
+    doc["gan"].update(seeds=list(range(gan_seeds)), steps="auto")   # auto: this image size's GAN budget
     doc["classifier"]["replicates"] = replicates
     make_repo(repo, doc)
     env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")

@@ -237,6 +237,7 @@ def setup_data(dataset: str, image_size: int, overrides: list[str]):
     `section.key=YAML value` overrides, and the data prepared as the prepare stage prepares it."""
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
     doc["data"].update(name=dataset, image_size=image_size)
+    doc["gan"]["steps"] = "auto"        # the GAN budget for this image size, not the 8x8 demo's 1,000 steps
     for item in overrides:
         key, _, value = item.partition("=")
         section, _, name = key.partition(".")

@@ -200,7 +200,7 @@ def test_answer_paragraph_reads_from_the_numbers():
     # half-widths 0.50 and 0.60 points over 2 GAN draws (t(0.975, 1) = 12.71: sd = 0.6 * sqrt(2) / 12.71
     # = 0.0668 points); +-0.5 points needs the smallest m with t(0.975, m - 1) * sd / sqrt(m) <= 0.5:
     # m = 2 gives 0.60, m = 3 gives 4.30 * 0.0668 / 1.73 = 0.17
-    assert "intervals are ±0.50 to ±0.60 points wide, over 2 GAN seeds each" in text
+    assert "intervals of mix_50, mix_75 are ±0.50 to ±0.60 points wide, over 2 GAN seeds" in text
     assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
     demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
     assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
@@ -212,10 +212,30 @@ def test_narrow_intervals_of_one_gan_draw_say_they_hold_for_these_gans():
 
     vs = {"ci_low": -0.003, "ci_high": 0.004, "units": 15, "confidence": 0.95, "unit": "replicate, one GAN draw"}
     text = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs})
-    assert "±0.35 to ±0.35 points wide, over 15 replicates each" in text
-    assert "narrow enough to decide differences of 0.5 points (for these GANs only: one GAN seed)" in text
+    assert "intervals of mix_50 are ±0.35 points wide, over 15 replicates" in text
+    assert "narrow enough to decide differences of 0.5 points (for these GANs only: one GAN seed" in text
     wide = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs | {"ci_low": -0.01, "ci_high": 0.01}})
-    assert "would need about" in wide and "replicates." in wide
+    assert "would need about" in wide and "replicates (for these GANs only" in wide
+
+
+def test_interval_widths_are_the_mixes_in_their_own_unit():
+    from synthmix.report.summary import width_sentence
+
+    # augmented (no GAN: per replicate) and synthetic (already decided, widest) must not set the
+    # unit or the design: the mixes are tested over 3 GAN draws
+    per_replicate = {"ci_low": -0.004, "ci_high": 0.006, "units": 15, "confidence": 0.95, "unit": "replicate"}
+    mix = {"ci_low": -0.012, "ci_high": 0.010, "units": 3, "confidence": 0.95, "unit": "GAN draw"}
+    tested = {"augmented": per_replicate, "synthetic": mix | {"ci_low": -0.09, "ci_high": -0.03}, "mix_50": mix}
+    text = width_sentence({"replicates": 15, "gan_seeds": [0, 1, 2]}, tested)
+    assert "intervals of mix_50 are ±1.10 points wide, over 3 GAN seeds" in text
+    # sd = 1.1 * sqrt(3) / t(0.975, 2) = 0.443 points; t(0.975, m - 1) * 0.443 / sqrt(m) <= 0.5 first at m = 6
+    assert "±0.5 points would need about 6 GAN seeds (30 replicates)." in text
+
+
+def test_a_p_value_rounded_to_zero_reads_as_a_bound():
+    from synthmix.report.summary import p_text
+
+    assert p_text(0.0) == "< 1e-06" and p_text(0.01234) == "0.0123"
 
 
 def test_units_needed_follows_the_t_distribution():

@@ -65,7 +65,7 @@ class DataParams:
     val_per_class: int = _f(20, lo=1, doc="real validation images per class")
     test_fraction: float = _f(0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True,
                               doc="fraction of each class held out as the untouched real test split")
-    image_size: int = _f(8, lo=8, hi=256, doc="images are resized to image_size x image_size")
+    image_size: int = _f(16, lo=8, hi=256, doc="images are resized to image_size x image_size")
     seed: int = _f(0, lo=0)
 
     def per_class_of(self, name: str) -> int:

@@ -8,7 +8,7 @@ import math
 from scipy.stats import t as t_dist
 
 from synthmix.replicates import gan_variance
-from synthmix.variants import Variant
+from synthmix.variants import MIX_PREFIX, Variant
 
 KEYS = ("accuracy", "accuracy_std", "precision_macro", "recall_macro", "f1_macro", "f1_macro_std", "ece")
 COMPARISON_KEYS = ("diff", "ci_low", "ci_high", "p_value", "p_adjusted", "min_detectable", "confidence")
@@ -55,6 +55,11 @@ def verdict(vs: dict | None, alpha: float) -> str:
         return (f"not significant after Holm: {head}; the interval alone excludes 0, but not once the "
                 f"{vs['correction'].split()[-2]} tests against real are accounted for: suggestive, not shown")
     return f"no difference detected: {head}; this interval rules out differences larger than {100 * bound:.2f} points"
+
+
+def p_text(p: float) -> str:
+    """A p-value of the summary (rounded to 6 decimals) as text: '< 1e-06' where it rounded to 0."""
+    return "< 1e-06" if p == 0 else f"{p:.3g}"
 
 
 def _round(x: float | None) -> float | None:
@@ -222,26 +227,29 @@ def units_needed(vs: dict, half_width: float) -> int | None:
 
 
 def width_sentence(d: dict, tested: dict[str, dict]) -> str:
-    """How wide the intervals are, and the design that would make them narrow enough to decide."""
-    with_ci = {v: s for v, s in tested.items() if s.get("ci_low") is not None}
+    """How wide the mixes' intervals are (the question's comparisons, which share one test unit;
+    every tested variant when there are no mixes), and the design that would make them narrow
+    enough to decide: more GAN seeds when the GAN draw is the unit, else more replicates."""
+    mixes = {v: s for v, s in tested.items() if v.startswith(MIX_PREFIX)} or tested
+    with_ci = {v: s for v, s in mixes.items() if s.get("ci_low") is not None}
     if not with_ci:
         return " One replicate gives no interval: raise classifier.replicates."
     halves = [100 * (s["ci_high"] - s["ci_low"]) / 2 for s in with_ci.values()]
     first = next(iter(with_ci.values()))
     unit = "GAN seeds" if first.get("unit") == "GAN draw" else "replicates"
-    need = [units_needed(s, DECISION_HALF_WIDTH) for s in with_ci.values()]
+    one_draw = first.get("unit") == "replicate, one GAN draw"
     low, high = min(halves), max(halves)
-    text = (f" The {level(first)} intervals are ±{low:.2f} to ±{high:.2f} points wide, over {first['units']} "
-            f"{unit} each")
-    if max(halves) <= 100 * DECISION_HALF_WIDTH:
-        one_draw = any(s.get("unit") == "replicate, one GAN draw" for s in with_ci.values())
-        return text + (f": narrow enough to decide differences of {100 * DECISION_HALF_WIDTH:.1f} points"
-                       + (" (for these GANs only: one GAN seed)." if one_draw else "."))
+    width = f"±{low:.2f}" if round(low, 2) == round(high, 2) else f"±{low:.2f} to ±{high:.2f}"
+    text = f" The {level(first)} intervals of {', '.join(with_ci)} are {width} points wide, over {first['units']} {unit}"
+    caveat = " (for these GANs only: one GAN seed; a decision needs several gan.seeds)" if one_draw else ""
+    if high <= 100 * DECISION_HALF_WIDTH:
+        return text + f": narrow enough to decide differences of {100 * DECISION_HALF_WIDTH:.1f} points{caveat}."
+    need = [units_needed(s, DECISION_HALF_WIDTH) for s in with_ci.values()]
     if None in need:
-        return text + "."
+        return text + f"{caveat}."
     per_seed = f" ({max(need) * d['replicates'] // len(d['gan_seeds'])} replicates)" if unit == "GAN seeds" else ""
     return (text + f"; at the observed spread, ±{100 * DECISION_HALF_WIDTH:.1f} points would need about {max(need)} "
-            f"{unit}{per_seed}.")
+            f"{unit}{per_seed}{caveat}.")
 
 
 def answer(summary: dict) -> str:
@@ -251,8 +259,8 @@ def answer(summary: dict) -> str:
     real = variants["real"]
     tested = {v: s for v, s in variants.items() if v != "real"}
     found = [f"{v} {points(s['diff'])} points [{points(s['ci_low'])}, {points(s['ci_high'])}], Holm p "
-             f"{s['p_adjusted']:.3g}" if s["ci_low"] is not None else f"{v} {points(s['diff'])} points, Holm p "
-             f"{s['p_adjusted']:.3g}" for v, s in tested.items() if s["significant"]]
+             f"{p_text(s['p_adjusted'])}" if s["ci_low"] is not None else f"{v} {points(s['diff'])} points, Holm p "
+             f"{p_text(s['p_adjusted'])}" for v, s in tested.items() if s["significant"]]
     quiet = {v: s for v, s in tested.items() if not s["significant"]}
     text = design_sentence(d, real["accuracy"]) + (
         f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
