@@ -8,8 +8,8 @@ below, which DVC pays once per stage.
 
     python benchmarks/pipeline.py [--params-override gan.steps=100 ...] [--keep]
 
-With --source DIR the run uses another checkout's code and shipped params (its tracked files, and
-its src/ first on PYTHONPATH for every stage): e.g. a worktree of the previous main, so two runs of
+With --source DIR the run uses another checkout's code and shipped params (its tracked files, copied
+into the temporary repository, whose src/ comes first on PYTHONPATH for every stage): e.g. a worktree of the previous main, so two runs of
 this script compare two versions on this machine. --targets limits the run to some stages and
 what they need (per-stage figures of a run too long to repeat whole); a summary per stage kind
 (count, total and mean work) follows the per-stage table.
@@ -66,7 +66,9 @@ def main() -> None:
     repo = make_repo(tmp, shipped, source)
     profile = tmp / "profile.jsonl"
     env = dict(os.environ, SYNTHMIX_PROFILE=str(profile), DVC_NO_ANALYTICS="1",
-               PYTHONPATH=os.pathsep.join([str(source / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+               # the copy's own src/ first: the stages run the code their dvc.lock records, even where an
+               # editable install points elsewhere or the checkout changes during the run
+               PYTHONPATH=os.pathsep.join([str(repo / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     print(f"code and params of {source} at {git_version(source)}")
 
