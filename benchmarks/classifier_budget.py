@@ -39,7 +39,7 @@ from synthmix.classifier.replicate import train_replicate  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
 from synthmix.data.store import read_class_files, read_prepared  # noqa: E402
-from synthmix.evaluate.stats import mean_std  # noqa: E402
+from synthmix.evaluate.stats import mean_std, units_for_half_width  # noqa: E402
 from synthmix.models.cnn import predict_logits  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 from synthmix.replicates import gan_seed  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument("--dataset", default="mnist_sample")
     ap.add_argument("--image-size", type=int, default=28)
     ap.add_argument("--replicates", type=int, default=6)
-    ap.add_argument("--gan-seeds", type=int, default=3, help="GAN seeds trained (replicate s uses seed s % K)")
+    ap.add_argument("--gan-seeds", type=int, default=3, help="GAN seeds trained (replicate s uses seed s %% K)")
     ap.add_argument("--multiples", default="1,4", help="budgets as multiples of the shipped classifier.steps")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
     ap.add_argument("--repo", type=Path, help="reuse a repository kept by an earlier run (--keep) of this dataset: "
@@ -132,10 +132,8 @@ def main() -> None:
 
 def interval_replicates(diff: np.ndarray, mix: str) -> None:
     """The replicates a +-0.75-point 95% interval of the paired difference `diff` (mix - real) needs."""
-    from scipy import stats
-
     sd = float(diff.std(ddof=1)) if len(diff) > 1 else float("nan")
-    need = next((n for n in range(2, 201) if stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) <= 0.0075), None)
+    need = units_for_half_width(sd, 0.0075, 0.05, most=200)
     print(f"paired sd of {mix} - real at the shipped budget: {100 * sd:.2f} points over {len(diff)} replicates; "
           f"a 95% interval of +-0.75 points needs {need} replicates (if the spread holds)")
 

@@ -19,6 +19,7 @@ from synthmix.variants import MIX_PREFIX, Variant, all_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

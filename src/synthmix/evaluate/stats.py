@@ -102,6 +102,13 @@ def between_groups_p(groups: list[np.ndarray]) -> float | None:
     return float(stats.f_oneway(*groups).pvalue)
 
 
+def units_for_half_width(sd: float, half_width: float, alpha: float, most: int = 10_000) -> int | None:
+    """The fewest units n (>= 2) whose 1 - alpha Student-t interval of a mean with spread sd is at
+    most +-half_width: t(1 - alpha / 2, n - 1) sd / sqrt(n) <= half_width; None past `most`."""
+    return next((n for n in range(2, most + 1)
+                 if float(stats.t.ppf(1 - alpha / 2, n - 1)) * sd / math.sqrt(n) <= half_width), None)
+
+
 def min_detectable(sd: float, n: int, alpha: float, power: float = POWER) -> float:
     """The true mean difference a two-sided paired t-test at level alpha over n pairs with spread
     sd detects with probability `power`: solves P(|T| > t_crit) = power for T noncentral t."""

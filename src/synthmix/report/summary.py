@@ -7,6 +7,7 @@ import math
 
 from scipy.stats import t as t_dist
 
+from synthmix.evaluate.stats import units_for_half_width
 from synthmix.replicates import gan_variance
 from synthmix.variants import MIX_PREFIX, Variant
 
@@ -221,9 +222,9 @@ def units_needed(vs: dict, half_width: float) -> int | None:
     n = vs.get("units")
     if vs.get("ci_low") is None or not n or n < 2:
         return None
-    tail = (1 + vs["confidence"]) / 2
-    sd = (vs["ci_high"] - vs["ci_low"]) / 2 * math.sqrt(n) / t_dist.ppf(tail, n - 1)
-    return next((m for m in range(2, 10_000) if t_dist.ppf(tail, m - 1) * sd / math.sqrt(m) <= half_width), None)
+    alpha = 1 - vs["confidence"]
+    sd = (vs["ci_high"] - vs["ci_low"]) / 2 * math.sqrt(n) / t_dist.ppf(1 - alpha / 2, n - 1)   # the interval's spread
+    return units_for_half_width(sd, half_width, alpha)
 
 
 def width_sentence(d: dict, tested: dict[str, dict]) -> str:
