@@ -2,6 +2,10 @@
 
 Every output is written to a temporary file in the same directory and renamed into place, so a
 crash or a kill leaves either the old file or nothing, never a half-written file that looks valid.
+The file is fsynced before the rename and its folder after it: without that, a power loss can leave
+the new name pointing at a truncated file (the rename reaches the disk before the data). Outputs get
+the mode an ordinary `open()` would give (0o666 less the umask), not mkstemp's private 0o600, so a
+team sharing a workspace or a DVC cache can read them.
 """
 from __future__ import annotations
 
@@ -43,7 +47,10 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
         os.close(fd)
         tmp = Path(name)
         yield tmp
+        os.chmod(tmp, default_file_mode())
+        fsync_file(tmp)
         os.replace(tmp, path)
+        fsync_dir(path.parent)
         if register:
             WRITTEN.append(path)
     except OSError as e:
@@ -53,6 +60,43 @@ def atomic_path(path: str | Path, register: bool = True) -> Iterator[Path]:
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def default_file_mode() -> int:
+    """0o666 less the process umask: the mode `open(path, "w")` would have given the file."""
+    try:  # Linux: read it without changing it (os.umask sets it, racing other threads' file creation)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file's bytes to the disk (before it is renamed to its final name)."""
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries, so that a rename into it survives a power loss. Windows cannot open a
+    folder and some file systems refuse fsync on one: there nothing more can be done."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
 
 
 def is_disk_full(error: BaseException) -> bool:
@@ -89,9 +133,9 @@ def write_bytes(path: str | Path, data: bytes, register: bool = True) -> None:
 
 
 def save_npy(path: str | Path, array: np.ndarray) -> None:
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    write_bytes(path, buf.getvalue())
+    # straight into the temporary file: a BytesIO would hold two more copies of a large array
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def load_npy(path: str | Path) -> np.ndarray:
@@ -151,5 +195,6 @@ def sha256_file(path: str | Path) -> str:
 def sha256_array(array: np.ndarray) -> str:
     """Content checksum of an array: dtype, shape and bytes."""
     h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
-    h.update(np.ascontiguousarray(array).tobytes())
+    # the array's own buffer (the same bytes as tobytes(), without a copy of a large array)
+    h.update(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
     return h.hexdigest()
