@@ -15,15 +15,16 @@ from PIL import Image
 import fakes
 from synthmix.core.errors import DataError
 from synthmix.data import sources
-from synthmix.data.fetch import safe_extract
+from synthmix.data.fetch import content_digest, safe_extract
 from synthmix.data.folder import read_image_folder
 from synthmix.data.sources import REMOTES, load_source
 
 
 def use_md5s_of(monkeypatch, name: str, served: Path) -> None:
-    """Point the dataset's published md5s at the generated files (the test's 'official' release)."""
-    remotes = tuple(replace(r, md5=fakes.md5(served / r.filename)) if (served / r.filename).exists() else r
-                    for r in REMOTES[name])
+    """Point the dataset's published md5s and content checksums at the generated files (the test's
+    'official' release)."""
+    remotes = tuple(replace(r, md5=fakes.md5(served / r.filename), content_sha256=content_digest(served / r.filename))
+                    if (served / r.filename).exists() else r for r in REMOTES[name])
     monkeypatch.setitem(REMOTES, name, remotes)
 
 
@@ -84,7 +85,7 @@ def test_offline_copy_recompressed_is_accepted_with_warning(tmp_path, monkeypatc
     offline.mkdir()
     for p in served.iterdir():  # a distribution's copy: same content, other gzip bytes
         (offline / p.name).write_bytes(gzip.compress(gzip.decompress(p.read_bytes()), compresslevel=1, mtime=7))
-    with pytest.warns(UserWarning, match="bytes differ from the published file .* content parses"):
+    with pytest.warns(UserWarning, match="bytes differ from the published file .* the content matches mnist's"):
         raw = load_source("mnist", offline)  # no mirror, no server: nothing may be downloaded
     assert np.array_equal(raw.images[:40, ..., 0], images["train"])
     assert not (offline / "mnist").exists()
@@ -96,10 +97,14 @@ def test_offline_copy_truncated_or_unparsable_fails_naming_file(tmp_path, monkey
     use_md5s_of(monkeypatch, "mnist", served)
     path = served / "train-labels-idx1-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-9])
-    with pytest.raises(DataError, match=f"{path}: md5 .* does not match the published .* does not parse"):
+    with pytest.raises(DataError, match=f"{path}: not data.name mnist's .* its content cannot be read"):
         load_source("mnist", served)
-    # an IDX whose header promises more bytes than it holds
+    # an IDX whose header promises more bytes than it holds: other content, refused before parsing
     path.write_bytes(gzip.compress(fakes.idx_bytes(np.zeros(40, np.uint8))[:-5]))
+    with pytest.raises(DataError, match=f"{path}: not data.name mnist's train-labels-idx1-ubyte.gz"):
+        load_source("mnist", served)
+    # the parser's own check, for a file whose checksum is the published one
+    use_md5s_of(monkeypatch, "mnist", served)
     with pytest.raises(DataError, match="IDX header says shape"):
         load_source("mnist", served)
 
@@ -210,6 +215,9 @@ def test_fer2013_offline_only_with_clear_message(tmp_path, monkeypatch):
     lines = (tmp_path / "root/fer2013.csv").read_text().splitlines()
     lines[5] = lines[5].rsplit(" ", 1)[0] + ",Training"
     (tmp_path / "root/fer2013.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="fer2013.csv: not data.name fer2013's fer2013.csv"):
+        load_source("fer2013", tmp_path / "root")          # other content than the release: refused
+    use_md5s_of(monkeypatch, "fer2013", tmp_path / "root")  # the parser's own check, on a published file
     with pytest.raises(DataError, match="row 6 has 2303 pixel values"):
         load_source("fer2013", tmp_path / "root")
 

