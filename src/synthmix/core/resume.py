@@ -4,8 +4,10 @@ They live outside DVC's outputs (default `.synthmix/resume/`, or `$SYNTHMIX_RESU
 DVC deletes a stage's outputs before running it. A checkpoint's file name is a hash of everything
 that determines the result: the stage's input bytes, its params, the runtime settings and the
 source code of the training loop and models. A changed param, input or code therefore never
-resumes stale state: it simply finds no checkpoint under its key (and old keys of the same item are
-removed). Checkpoints are written atomically and hold only tensors and plain containers (loaded
+resumes stale state: it simply finds no checkpoint under its key. Other keys' checkpoints of the same
+item are kept (two experiments on one class, queued or on two workers, each resume their own), and
+removed only when untouched for STALE_DAYS, so that abandoned keys do not pile up. Checkpoints are
+written atomically and durably (fsynced, core.io) and hold only tensors and plain containers (loaded
 with `weights_only=True`).
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from typing import Any
 from synthmix.core.io import load_torch, save_torch
 
 log = logging.getLogger(__name__)
+STALE_DAYS = 14   # a checkpoint of another key not written for this long is abandoned
 
 
 def source_hash(script: Path) -> str:
@@ -72,9 +76,18 @@ class Resume:
 
     def save(self, state: dict) -> None:
         save_torch(self.path, state, register=False)  # not a stage output: survives a failed run
-        for old in self.dir.glob("*.pt"):
-            if old != self.path:
-                old.unlink(missing_ok=True)           # another key's state can never be resumed
+        self.prune_stale()
+
+    def prune_stale(self, now: float | None = None) -> None:
+        """Remove other keys' checkpoints untouched for STALE_DAYS; a recent one may be another
+        experiment's, running or queued, on the same item."""
+        limit = (time.time() if now is None else now) - STALE_DAYS * 86400
+        for other in self.dir.glob("*.pt"):
+            try:
+                if other != self.path and other.stat().st_mtime < limit:
+                    other.unlink()
+            except FileNotFoundError:                 # another process pruned it first
+                pass
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -19,9 +19,13 @@ from synthmix.params import ParamsError
 def check_root(name: str, root: str) -> dict:
     """The located data.root as a record for `download` to depend on; ParamsError when it is no
     existing folder. The record holds the params as given (no resolved machine path)."""
-    path = Path(root)
     what = ("the folder of your images, one sub-folder per class (<root>/<class>/*.png|jpg)" if name == "folder"
             else "the folder where raw files are looked for (offline copies) and downloaded to (<root>/<name>/)")
+    if not root.strip():
+        # Path("") is ".", the repository itself: download would depend on (and search) the whole project
+        raise ParamsError(f"params: data.root = {root!r}: empty; it must be {what}. Set it to a folder such as "
+                          "data/downloads (the default)")
+    path = Path(root)
     if not path.exists():
         raise ParamsError(f"params: data.root = {root!r}: no such folder; it must be {what}. Create it, or set "
                           "data.root to an existing folder (the default is data/downloads)")
