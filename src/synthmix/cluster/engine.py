@@ -8,6 +8,15 @@
                          (e.g. slurm:jobs=8,gpus=1,cpus=8,memory=32GB,walltime=04:00:00)
 
 Every worker runs one task at a time (one thread): a stage takes the cores `runtime.threads` gives it.
+
+Who can use the cluster: a Dask scheduler runs whatever any client that reaches it submits, as the
+user who started it. So the clusters synthmix starts (local:N, slurm) speak TLS with certificates
+made for this run (distributed's Security.temporary(): a client without them cannot connect, on a
+shared login node or cluster network alike), and the dashboard listens on 127.0.0.1 only (reach it
+from elsewhere with `ssh -L`); SLURM workers start no dashboard of their own. Opt-outs, named:
+SYNTHMIX_CLUSTER_TLS=0 (plain tcp, e.g. a single-user laptop without the `cryptography` package) and
+SYNTHMIX_DASHBOARD_ADDRESS (e.g. 0.0.0.0:8787 to serve the dashboard on every interface). A
+`tcp://host:port` scheduler is the user's own: use `tls://` and Dask's TLS settings to protect it.
 """
 from __future__ import annotations
 
@@ -15,6 +24,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SLURM_KEYS = {"jobs": 4, "cpus": 4, "memory": "16GB", "gpus": 0, "queue": None, "account": None,
               "walltime": "04:00:00", "python": None}
@@ -94,17 +104,50 @@ def slurm_cluster(options: dict):
     from dask_jobqueue import SLURMCluster
 
     gpu = options["gpus"] > 0
+    security = cluster_security()
+    tls = {"security": security, "shared_temp_directory": str(tls_dir())} if security else {}
     return SLURMCluster(
         cores=1, processes=1, job_cpu=options["cpus"], memory=options["memory"], queue=options["queue"],
         account=options["account"], walltime=options["walltime"], python=options["python"],
         job_extra_directives=[f"--gres=gpu:{options['gpus']}"] if gpu else [],
-        worker_extra_args=["--resources", "GPU=1"] if gpu else [],
-        scheduler_options={"dashboard_address": dashboard_address()})
+        # no worker dashboard: it would listen on the compute node's every interface
+        worker_extra_args=["--no-dashboard"] + (["--resources", "GPU=1"] if gpu else []),
+        scheduler_options={"dashboard_address": dashboard_address()}, **tls)
 
 
 def dashboard_address() -> str:
-    """Any free port: a second run (or another user's Dask) may hold the default 8787."""
-    return ":0"
+    """127.0.0.1 on any free port (a second run, or another user's Dask, may hold the default 8787):
+    the dashboard shows the task graph and lets its visitors act on it. $SYNTHMIX_DASHBOARD_ADDRESS
+    overrides it (e.g. 0.0.0.0:8787, to serve every interface)."""
+    return os.environ.get("SYNTHMIX_DASHBOARD_ADDRESS") or "127.0.0.1:0"
+
+
+def cluster_security():
+    """TLS with certificates made for this run (distributed.Security.temporary()): only this process and
+    the workers it starts hold them. None (plain tcp) when SYNTHMIX_CLUSTER_TLS=0."""
+    setting = os.environ.get("SYNTHMIX_CLUSTER_TLS", "1").strip().lower()
+    if setting in ("0", "false", "no", "off"):
+        return None
+    if setting not in ("1", "true", "yes", "on"):
+        raise ValueError(f"SYNTHMIX_CLUSTER_TLS={setting!r}: use 1 (TLS, the default) or 0 (plain tcp)")
+    from distributed.security import Security
+
+    try:
+        return Security.temporary()
+    except ImportError:
+        raise ImportError("the cluster uses TLS with temporary certificates, which needs the `cryptography` "
+                          "package: `pip install cryptography` (or set SYNTHMIX_CLUSTER_TLS=0 for plain tcp "
+                          "on a machine and network only you use)") from None
+
+
+def tls_dir() -> Path:
+    """Where dask-jobqueue writes the workers' copy of the temporary certificates (SLURM jobs read them):
+    a private folder under the home directory, which login and compute nodes share; $SYNTHMIX_TLS_DIR
+    overrides it."""
+    path = Path(os.environ.get("SYNTHMIX_TLS_DIR") or Path.home() / ".cache" / "synthmix" / "tls")
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)                         # the key files are 0600 already; the folder lists no one else
+    return path
 
 
 def has_dashboard() -> bool:
@@ -124,9 +167,11 @@ def connect(spec: str, gpus: list[str]) -> Cluster:
         count = parse_local(spec)
         # processes, so that a stage's crash or a kill takes one worker only; one thread each
         # the workers' own log lines stay quiet: a failed stage is reported once, by the runner
+        security = cluster_security()
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=dashboard_address(), resources={"GPU": 1} if gpus else None,
-                               silence_logs=logging.CRITICAL)
+                               silence_logs=logging.CRITICAL, security=security,
+                               protocol="tls://" if security else None)
         return Cluster(Client(cluster), [cluster.close], {i: gpus[i % len(gpus)] for i in range(count)} if gpus
                        else {}, gpu_resource=bool(gpus))
     if spec.startswith(("tcp://", "tls://")):

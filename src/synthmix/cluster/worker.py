@@ -64,8 +64,16 @@ def run_stage_task(job: StageJob, *upstream: tuple[str, dict, float]) -> tuple[s
     home = Path(job.home) if job.home else worker_home()
     workspace = home / "runs" / f"{safe_name(job.stage)}-{uuid.uuid4().hex[:8]}"
     log = home / "logs" / f"{workspace.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
+    with worker_session(home, own_cache=not job.cache_dir):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        try:                                 # the clone is scratch whatever happens, a failed checkout too
+            return run_in_workspace(job, home, workspace, log, upstream, t0)
+        finally:
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+def run_in_workspace(job: StageJob, home: Path, workspace: Path, log: Path, upstream: tuple, t0: float):
     checkout(job, home / "mirrors" / f"{hashlib.sha256(job.git_url.encode()).hexdigest()[:12]}.git", workspace)
     write_workspace(job, workspace, Path(job.cache_dir) if job.cache_dir else home / "cache",
                     {name: entry for name, entry, _ in upstream})
@@ -74,22 +82,60 @@ def run_stage_task(job: StageJob, *upstream: tuple[str, dict, float]) -> tuple[s
         code = run_while_wanted([sys.executable, str(Path(__file__).with_name("dvc_steps.py")),
                                  json.dumps(dvc_steps(job))], workspace, env, out)
     if code is None:                         # the task is no longer wanted, or its worker is closing
-        shutil.rmtree(workspace, ignore_errors=True)
         if task_cancelled():
             raise StageFailed(f"{job.stage}: cancelled")
         from distributed import Reschedule
 
         raise Reschedule()                   # the scheduler runs it on another worker
-    if code != 0:                            # the log says what happened; the clone is not needed
-        shutil.rmtree(workspace, ignore_errors=True)
+    if code != 0:                            # the log says what happened
         raise StageFailed(f"{job.stage}: {failure_line(log.read_text())} "
                           f"(worker log: {socket.gethostname()}:{log})")
     entry = read_lock((workspace / "dvc.lock").read_text()).get("stages", {}).get(job.stage)
     if entry is None:
         raise StageFailed(f"{job.stage}: dvc repro wrote no dvc.lock entry for it (worker log: "
                           f"{socket.gethostname()}:{log})")
-    shutil.rmtree(workspace, ignore_errors=True)
     return job.stage, entry, time.monotonic() - t0
+
+
+def keep_days() -> float:
+    """How long a worker keeps logs and its own cache's files: $SYNTHMIX_WORKER_KEEP_DAYS, default 7."""
+    return float(os.environ.get("SYNTHMIX_WORKER_KEEP_DAYS", "7"))
+
+
+@contextlib.contextmanager
+def worker_session(home: Path, own_cache: bool):
+    """While a task runs it holds a shared lock on <home>/active.lock. A task that finds no other task
+    of this home running (the exclusive lock is free) first prunes what runs leave behind: logs older
+    than keep_days(), workspaces of killed workers, and, in the worker's own DVC cache (a transit
+    cache: every output is pushed to the remote), files untouched for keep_days(). Never the
+    submitter's cache (local clusters share the project's): `own_cache` False."""
+    home.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:                      # no flock (Windows): nothing is pruned
+        yield
+        return
+    with open(home / "active.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            prune_home(home, own_cache, time.time() - keep_days() * 86400)
+        except BlockingIOError:              # another task is running: its files are in use
+            pass
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
+
+
+def prune_home(home: Path, own_cache: bool, before: float) -> None:
+    """Remove what no running task can use (the caller holds the exclusive lock)."""
+    for old in (home / "logs").glob("*.log"):
+        if old.stat().st_mtime < before:
+            old.unlink(missing_ok=True)
+    for leftover in (home / "runs").glob("*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if own_cache:
+        for f in (home / "cache").rglob("*"):
+            if f.is_file() and not f.is_symlink() and f.stat().st_mtime < before:
+                f.unlink(missing_ok=True)
 
 
 def run_while_wanted(cmd: list[str], cwd: Path, env: dict, out) -> int | None:
