@@ -51,3 +51,18 @@ def test_save_npy_bytes_are_np_save_bytes(tmp_path):
     np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
     io.save_npy(tmp_path / "a.npy", a)
     assert (tmp_path / "a.npy").read_bytes() == buf.getvalue()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name fsynced fds")
+def test_a_download_is_fsynced_before_its_rename_and_its_folder_after(tmp_path, fsynced):
+    import fakes
+    from synthmix.data.fetch import Remote, obtain
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "file.bin").write_bytes(b"published bytes")
+    remote = Remote("file.bin", md5=fakes.md5(served / "file.bin"))
+    with fakes.serve(served) as url:
+        got = obtain(remote, [tmp_path / "root"], tmp_path / "root", mirror=url)
+    assert got.downloaded and got.matches
+    assert fsynced == [str(tmp_path / "root/file.bin.part"), str(tmp_path / "root")]
