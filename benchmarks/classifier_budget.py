@@ -2,15 +2,18 @@
 
 Runs the pipeline up to the synthetic images (`dvc repro synthesize corrupt` in a temporary copy of
 the repository, shipped params plus the dataset given here), then trains every variant the
-pipeline compares (real, augmented, synthetic, one mix per ratio in mix.ratios) exactly as the
-classifier stages train them (`train_replicate`: the same replicates, initial weights and GAN
-seeds) at several budgets, multiples of the shipped `classifier.steps` (auto), and prints test
-accuracy against steps. Every variant of a column trains for the same number of steps. The
+pipeline compares (real, augmented, synthetic, one mix per ratio in mix.ratios, the same mixes on
+top of augmentation, and each real_<n> of data.more_real) exactly as the classifier stages train
+them (`train_replicate`: the same replicates, initial weights and GAN seeds) at several budgets,
+multiples of the shipped `classifier.steps` (auto), and prints test accuracy against steps. Every
+variant of a column trains for the same number of steps, but for real_<n>: its budget is that of its
+own size (as its stage trains it), and its column is that multiple of it. The
 baseline, measured in the same run, is each variant's own accuracy at 4x the shipped budget: the
 shipped budget passes for a variant when 4x the steps gains it at most 0.5 points.
 
     python benchmarks/classifier_budget.py --dataset mnist_sample --image-size 28 --replicates 6
     python benchmarks/classifier_budget.py --dataset digits --image-size 8 --multiples 0.5,1,2,4
+    python benchmarks/classifier_budget.py --variants augmented_mix_25,augmented_mix_50,augmented_mix_75
 
 Also printed: how many replicates a 95% interval of +-0.75 points of the largest mix's paired
 difference with real needs at the shipped budget, from its spread.
@@ -38,23 +41,26 @@ from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e
 from synthmix.classifier.replicate import train_replicate  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
-from synthmix.data.store import read_class_files, read_prepared  # noqa: E402
+from synthmix.data.store import read_class_files, read_more_real, read_prepared  # noqa: E402
 from synthmix.evaluate.stats import mean_std, units_for_half_width  # noqa: E402
 from synthmix.models.cnn import predict_logits  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 from synthmix.replicates import gan_seed  # noqa: E402
-from synthmix.variants import Variant, all_variants  # noqa: E402
+from synthmix.variants import Variant, all_variants, more_real_variants  # noqa: E402
 
 PLATEAU_POINTS = 0.5     # 4x the steps may gain a variant at most this many points
 
 
-def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: int, keep: bool) -> Path:
+def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: int, keep: bool,
+                   more_real: list[int] | None) -> Path:
     """A temporary repository with the pipeline run up to `synthesize` and `corrupt`."""
     repo = Path(tempfile.mkdtemp(prefix="synthmix-budget-"))
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
     doc["data"].update(name=dataset, image_size=image_size)
     doc["gan"].update(seeds=list(range(gan_seeds)), steps="auto")   # auto: this image size's GAN budget
     doc["classifier"]["replicates"] = replicates
+    if more_real is not None:
+        doc["data"]["more_real"] = more_real
     make_repo(repo, doc)
     env = dict(os.environ, DVC_NO_ANALYTICS="1", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     out = subprocess.run([sys.executable, "-m", "dvc", "repro", "synthesize", "corrupt"], cwd=repo, env=env,
@@ -94,13 +100,17 @@ def main() -> None:
     ap.add_argument("--gan-seeds", type=int, default=3, help="GAN seeds trained (replicate s uses seed s %% K)")
     ap.add_argument("--multiples", default="1,4", help="budgets as multiples of the shipped classifier.steps")
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
+    ap.add_argument("--variants", help="comma-separated variant names to train (default: every variant)")
+    ap.add_argument("--more-real", help="data.more_real counts, comma-separated (default: params.yaml's)")
     ap.add_argument("--repo", type=Path, help="reuse a repository kept by an earlier run (--keep) of this dataset: "
                     "its prepared data and synthetic images; the classifier params are this checkout's")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cpu")
     t0 = time.perf_counter()
-    repo = args.repo or synthetic_data(args.dataset, args.image_size, args.gan_seeds, args.replicates, args.keep)
+    more_real = None if args.more_real is None else [int(n) for n in args.more_real.split(",") if n]
+    repo = args.repo or synthetic_data(args.dataset, args.image_size, args.gan_seeds, args.replicates, args.keep,
+                                       more_real)
     params = load_params(repo / "params.yaml")
     if args.repo:       # this checkout's classifier params; the repo's data and GAN seeds
         params = replace(params, classifier=replace(load_params(ROOT / "params.yaml").classifier,
@@ -114,20 +124,38 @@ def main() -> None:
           f"shipped classifier.steps = {params.classifier.steps} -> {shipped} steps of {params.classifier.batch_size}; "
           f"pipeline up to synthesize {time.perf_counter() - t0:.0f} s\n")
     multiples = sorted({float(m) for m in args.multiples.split(",")} | {1.0, 4.0})   # the test compares 1x with 4x
-    variants = all_variants(params.mix.ratios)
-    budgets = {m: max(1, int(round(m * shipped))) for m in multiples}
-    acc = {(v.name, m): run_budget(v, budgets[m], data, synthetic, params, args.replicates, device)
-           for m in multiples for v in variants}
-    print("| variant | " + " | ".join(f"{budgets[m]} steps ({m:g}x)" for m in multiples)
-          + " | 4x - 1x (points) | on its plateau |")
-    print("|---|" + "---|" * (len(multiples) + 2))
-    for v in variants:
+    variants = all_variants(params.mix.ratios, params.mix.augmented) + more_real_variants(params.data.more_real)
+    if args.variants:
+        variants = [Variant.parse(name) for name in args.variants.split(",")]
+    trains = {v.name: training_data(v, data, repo) for v in variants}
+    trains = {v: d for v, d in trains.items() if d is not None}        # a real_<n> the data cannot fill: skipped
+    own = {v: params.classifier.budget(sum(len(x) for x in d.train.values()), d.test_images.shape[1])
+           for v, d in trains.items()}                                   # shipped for all but real_<n>
+    acc = {(v.name, m): run_budget(v, max(1, int(round(m * own[v.name]))), trains[v.name], synthetic, params,
+                                   args.replicates, device)
+           for m in multiples for v in variants if v.name in trains}
+    print("| variant | 1x steps | " + " | ".join(f"{m:g}x" for m in multiples) + " | 4x - 1x (points) | on its plateau |")
+    print("|---|---|" + "---|" * (len(multiples) + 2))
+    for v in (v for v in variants if v.name in trains):
         gain = 100 * (np.mean(acc[v.name, 4.0]) - np.mean(acc[v.name, 1.0]))
         cells = " | ".join("{:.4f} ± {:.4f}".format(*mean_std(acc[v.name, m])) for m in multiples)
-        print(f"| {v} | {cells} | {gain:+.2f} | {'yes' if gain <= PLATEAU_POINTS else 'NO'} |")
+        print(f"| {v} | {own[v.name]} | {cells} | {gain:+.2f} | {'yes' if gain <= PLATEAU_POINTS else 'NO'} |")
     mix = Variant("mix", max(params.mix.ratios)).name
-    interval_replicates(np.asarray(acc[mix, 1.0]) - np.asarray(acc["real", 1.0]), mix)
+    if (mix, 1.0) in acc and ("real", 1.0) in acc:
+        interval_replicates(np.asarray(acc[mix, 1.0]) - np.asarray(acc["real", 1.0]), mix)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+
+
+def training_data(variant: Variant, data, repo: Path):
+    """The prepared data a variant trains on: real_<n>'s larger real set in place of the scarce one
+    (None when the data could not fill it), the prepared data for every other variant."""
+    if variant.kind != "more_real":
+        return data
+    sets = read_more_real(repo / "data/more_real" / str(variant.count))
+    if isinstance(sets, str):
+        print(sets)
+        return None
+    return replace(data, train=sets)
 
 
 def interval_replicates(diff: np.ndarray, mix: str) -> None:

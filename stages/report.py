@@ -74,10 +74,12 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     alpha, seeds = params.evaluate.alpha, params.gan.seeds
-    results = {v.name: load_json(args.evaluate / f"{v}.json") for v in all_variants(params.mix.ratios)}
+    variants = all_variants(params.mix.ratios, params.mix.augmented)
+    results = {v.name: load_json(args.evaluate / f"{v}.json") for v in variants}
     filtering, quality = load_json(args.filter), load_json(args.quality)
     data = read_prepared(args.data)
-    summary = summarize(results, filtering, quality, seeds, alpha, data.meta["name"], data.meta["image_shape"][0])
+    summary = summarize(results, filtering, quality, seeds, alpha, data.meta["name"], data.meta["image_shape"][0],
+                        worth=load_json(args.evaluate / "worth.json"))
     gan_metrics = args.gan_metrics / str(seeds[0])          # the first GAN seed's snapshot choice
     first_gan = load_json(gan_metrics / data.class_names[0] / "metrics.json")
     settings = run_settings(data.meta, first_gan["steps"], params.mix.mode)

@@ -1,14 +1,19 @@
-"""Stage train_real / train_augmented / train_synthetic / train_mix@<pct>: every replicate of one
-classifier variant, each trained at the same step budget and then scored once on the real test
-split (and, for the first robustness.replicates, on the corrupted test sets).
+"""Stage train_real / train_augmented / train_synthetic / train_mix@<pct> / train_augmented_mix@<pct> /
+train_more_real@<n>: every replicate of one classifier variant, each trained at the same step budget
+and then scored once on the real test split (and, for the first robustness.replicates, on the
+corrupted test sets).
 
 Variants (synthmix.variants): real, augmented (real + classic augmentation), synthetic (filtered
-synthetic only, as many per class as real), mix_<pct> (pct percent synthetic, see synthmix.mix).
-Replicate s (synthmix.replicates) starts from the same weights in every variant and, for the
-synthetic and mix variants, uses the images of GAN seed gan.seeds[s % len(gan.seeds)]. A variant
-whose training set would hold too few unique synthetic images of a class is refused. On a CPU the
+synthetic only, as many per class as real), mix_<pct> (pct percent synthetic, see synthmix.mix),
+augmented_mix_<pct> (mix_<pct>'s images with augmented's augmentation), real_<n> (n real images per
+class, the learning curve). Replicate s (synthmix.replicates) starts from the same weights in every
+variant and, for the synthetic and mix variants, uses the images of GAN seed
+gan.seeds[s % len(gan.seeds)]. A variant whose training set would hold too few unique synthetic
+images of a class is refused. An augmented mix with mix.augmented off, or a real_<n> the data
+cannot fill, trains nothing and writes skipped.json (why) in both output folders. On a CPU the
 replicates run side by side, one torch thread each (synthmix.core.parallel).
 """
+import dataclasses
 import argparse
 from pathlib import Path
 
@@ -17,7 +22,7 @@ from synthmix.core import runtime
 from synthmix.core.io import save_json
 from synthmix.core.parallel import map_one_thread_each
 from synthmix.core.stage import open_run_log, output_dir, run
-from synthmix.data.store import read_class_files, read_prepared, read_robustness
+from synthmix.data.store import read_class_files, read_more_real, read_prepared, read_robustness
 from synthmix.evaluate.score import score_run
 from synthmix.models.cnn import save_cnn
 from synthmix.params import load_params
@@ -27,9 +32,11 @@ from synthmix.variants import Variant
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--variant", required=True, help="real, augmented, synthetic or mix_<pct>")
+    ap.add_argument("--variant", required=True,
+                    help="real, augmented, synthetic, mix_<pct>, augmented_mix_<pct> or real_<n>")
     ap.add_argument("--data", type=Path, required=True, help="prepared data directory")
     ap.add_argument("--synthetic", type=Path, help="filtered synthetic images, <gan seed>/<class>.npy (synthetic, mix_)")
+    ap.add_argument("--more-real", type=Path, help="real_<n>: its larger real training set (<class>.npy, meta.json)")
     ap.add_argument("--robustness", type=Path, required=True, help="corrupted test sets (the corrupt stage)")
     ap.add_argument("--models", type=Path, required=True, help="directory for <replicate>.pt")
     ap.add_argument("--runs", type=Path, required=True, help="directory for <replicate>/ scores.json and curves")
@@ -38,8 +45,17 @@ def main() -> None:
     device = runtime.setup(params.runtime)
     variant, p, rt = Variant.parse(args.variant), params.classifier, params.runtime
     data, robustness = read_prepared(args.data), read_robustness(args.robustness)
-    augment = params.augment.for_dataset(params.data.name) if variant.kind == "augmented" else params.augment
+    augment = params.augment.for_dataset(params.data.name) if variant.augments else params.augment
     models, runs = output_dir(args.models), output_dir(args.runs)      # removed whole if any replicate fails
+    larger = training_real(variant, args.more_real)
+    skipped = larger if isinstance(larger, str) else skip_reason(variant, params.mix.augmented)
+    if skipped:
+        for out in (models, runs):
+            save_json(out / "skipped.json", {"variant": variant.name, "skipped": skipped})
+        print(f"{variant}: {skipped}")
+        return
+    if larger is not None:           # real_<n>: its larger real set stands in for the scarce one
+        data = dataclasses.replace(data, train=larger)
 
     def replicate(s: int) -> str:
         g = gan_seed(s, params.gan.seeds) if variant.uses_synthetic else None
@@ -62,6 +78,23 @@ def main() -> None:
     workers = runtime.cpu_threads(rt) if device.type == "cpu" else 1
     for line in map_one_thread_each(replicate, range(p.replicates), workers):
         print(line)
+
+
+def training_real(variant: Variant, more_real: Path | None) -> dict | str | None:
+    """real_<n>'s real training set (class -> images) or why the data cannot fill it; None for the
+    other variants (they train on the prepared scarce set)."""
+    if variant.kind != "more_real":
+        return None
+    if more_real is None:
+        raise ValueError(f"variant {variant} needs --more-real, its real training set")
+    return read_more_real(more_real)
+
+
+def skip_reason(variant: Variant, augmented_mixes: bool) -> str | None:
+    """Why a variant the pipeline declares trains nothing in this run, or None."""
+    if variant.kind == "augmented_mix" and not augmented_mixes:
+        return f"{variant} skipped: mix.augmented is false (the augmented mixes are switched off)"
+    return None
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 TINY = {
     # 16x16: at the demo's 8x8 the barely trained tiny GANs draw so few distinct images that the
     # quality stage's k-NN measures have nothing to compare
-    "data": {"classes": ["0", "1"], "per_class": 12, "val_per_class": 6, "image_size": 16},
+    "data": {"classes": ["0", "1"], "per_class": 12, "val_per_class": 6, "image_size": 16, "more_real": [20]},
     "gan": {"steps": 30, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10, "seeds": [0]},
     "generate": {"per_class": 40, "max_draws": 80},
     "judge": {"steps": 30, "width": 8, "batch_size": 8},
@@ -102,7 +102,8 @@ def repo(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("e2e"))
     first = repro(repo)
     expected = {"locate", "download", "prepare", "train_judge", "refine", "synthesize", "corrupt", "train_real",
-                "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
+                "train_augmented", "train_synthetic", "train_mix@50", "train_augmented_mix@50", "train_more_real@20",
+                "evaluate", "quality", "report"}
     expected |= {f"train_gan@{c}-0" for c in ("0", "1")} | {"train_gan_base@0"}
     assert first == expected
     return repo
@@ -128,14 +129,17 @@ def test_outputs_exist_and_make_sense(repo):
     import json
 
     summary = json.loads((repo / "metrics/summary.json").read_text())
-    assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_50"}
+    assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_50", "augmented_mix_50"}
+    assert summary["variants"]["augmented_mix_50"]["baseline"] == "augmented"
+    assert [p["variant"] for p in summary["worth"]["curve"]["points"]] == ["real", "real_20"]
     for v in summary["variants"].values():
         assert 0.0 <= v["accuracy"] <= 1.0
     rows = (repo / "metrics/accuracy_vs_ratio.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:4] == ["ratio", "variant", "series", "accuracy"]
-    # the mix line, synthetic only at 100, and real and augmented as reference lines across the chart
+    # the mix line, the augmented mixes' line, synthetic only at 100, and real and augmented as reference lines
     assert [r.split("\t")[:3] for r in rows[1:]] == [
-        ["50", "mix_50", "mix (add mode)"], ["100", "synthetic", "synthetic only"], ["0", "real", "real (reference)"],
+        ["50", "mix_50", "mix (add mode)"], ["50", "augmented_mix_50", "mix + augmentation (add mode)"],
+        ["100", "synthetic", "synthetic only"], ["0", "real", "real (reference)"],
         ["100", "real", "real (reference)"], ["0", "augmented", "augmented (reference)"],
         ["100", "augmented", "augmented (reference)"]]
     assert (repo / "metrics/gan/0/1/samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -146,7 +150,7 @@ def test_outputs_exist_and_make_sense(repo):
     rows = [r.split("\t") for r in (repo / "metrics/plots/robustness.tsv").read_text().splitlines()]
     assert rows[0] == ["level", "accuracy", "kind", "series"]
     assert {r[2] for r in rows[1:]} == {"gaussian", "salt_pepper", "blur", "occlusion", "lines", "contrast"}
-    assert {r[3] for r in rows[1:]} == {"real", "augmented", "synthetic", "mix_50"}
+    assert {r[3] for r in rows[1:]} == {"real", "augmented", "synthetic", "mix_50", "augmented_mix_50"}
     assert sorted({r[0] for r in rows[1:]}) == ["0.0", "0.25", "0.85"]
     clean = {float(r[1]) for r in rows[1:] if r[0] == "0.0" and r[3] == "real"}
     # level 0 is the clean robustness subset: a stratified sample of the test split (max_images)
@@ -186,7 +190,8 @@ def test_outputs_exist_and_make_sense(repo):
     shown = json.loads(dvc(repo, "metrics", "show", "--json").stdout)[""]["data"]
     assert list(shown) == ["metrics/headline.json"]                       # the one metrics file
     assert shown["metrics/headline.json"]["data"] == json.loads((repo / "metrics/headline.json").read_text())
-    assert set(shown["metrics/headline.json"]["data"]["acc"]) == {"real", "augmented", "synthetic", "mix_50"}
+    assert set(shown["metrics/headline.json"]["data"]["acc"]) == {"real", "augmented", "synthetic", "mix_50",
+                                                                  "augmented_mix_50", "real_20"}
     plots = json.loads(dvc(repo, "plots", "show", "--json").stdout)
     assert not plots.get("errors"), plots.get("errors")
     names = list(plots["data"])
@@ -315,14 +320,15 @@ def test_filter_change_reruns_synthesis_and_after_but_no_gan(repo):
     # keep the most convincing half of 80 draws instead of the first 40: a different kept set
     set_params(repo, {"filter": {"mode": "top", "fraction": 0.5}})
     # refine (the snapshot choice, 0 refinement rounds) re-runs because it reads the filter; the GANs do not
-    assert repro(repo) == {"refine", "synthesize", "train_synthetic", "train_mix@50", "evaluate", "quality", "report"}
+    assert repro(repo) == {"refine", "synthesize", "train_synthetic", "train_mix@50", "train_augmented_mix@50",
+                           "evaluate", "quality", "report"}
 
 
 def test_too_few_unique_synthetic_images_fail_naming_the_class(repo):
     set_params(repo, {"filter": {"min_unique": 50}, "generate": {"per_class": 5, "max_draws": 10}})
     out = dvc(repo, "repro", check=False)
     assert out.returncode != 0
-    assert re.search(r"variant (synthetic|mix_50): class '0' has [1-5] unique synthetic images after filtering, fewer "
+    assert re.search(r"variant (synthetic|mix_50|augmented_mix_50): class '0' has [1-5] unique synthetic images after filtering, fewer "
                      r"than the 12 this variant needs", out.stderr + out.stdout)
     assert "Traceback" not in out.stderr + out.stdout
     set_params(repo, {"filter": {"min_unique": 1}, "generate": {"per_class": 40, "max_draws": 80}})
@@ -336,10 +342,30 @@ def test_new_ratio_trains_and_scores_only_that_classifier(repo):
     scores = {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in ("real", "synthetic", "mix_50")}
     set_params(repo, {"mix": {"ratios": [50, 25]}})
     # the new classifier is trained and scored in its own stage; the others' scores are reused
-    assert repro(repo) == {"train_mix@25", "evaluate", "report"}
+    assert repro(repo) == {"train_mix@25", "train_augmented_mix@25", "evaluate", "report"}
     assert scores == {v: digest(repo / f"metrics/classifier/{v}/0/scores.json") for v in scores}
     assert (repo / "metrics/classifier/mix_25/0/scores.json").exists()
     assert "mix_25" in json.loads((repo / "metrics/summary.json").read_text())["variants"]
+
+
+def test_a_new_real_count_trains_only_its_stage_and_the_augmented_mixes_switch_off(repo):
+    import json
+
+    before = digest(repo / "data/prepared")
+    set_params(repo, {"data": {"more_real": [20, 30]}})
+    # prepare re-runs (it writes the larger sets) to the same data/prepared: no GAN, judge or other classifier
+    assert repro(repo) == {"prepare", "train_more_real@30", "evaluate", "report"}
+    assert digest(repo / "data/prepared") == before
+    worth = json.loads((repo / "metrics/summary.json").read_text())["worth"]
+    assert [p["count"] for p in worth["curve"]["points"]] == [12, 20, 30]
+    set_params(repo, {"data": {"more_real": [20]}, "mix": {"augmented": False}})
+    # prepare is back at its first params: DVC restores it from the run-cache instead of running it
+    assert repro(repo) == {"train_augmented_mix@50", "evaluate", "report"}
+    assert "skipped: mix.augmented is false" in (repo / "metrics/classifier/augmented_mix_50/skipped.json").read_text()
+    summary = json.loads((repo / "metrics/summary.json").read_text())
+    assert "augmented_mix_50" not in summary["variants"] and "augmented_mix_50" not in summary["worth"]["variants"]
+    assert "On top of classic augmentation" not in (repo / "metrics/report.md").read_text()
+    assert "On top of classic augmentation" not in json.dumps(summary)
 
 
 def test_robustness_change_recorrupts_once_and_never_retrains_a_gan(repo):
@@ -399,8 +425,9 @@ def test_classifier_param_never_reruns_gans(repo):
 
     ratios = yaml.safe_load((repo / "params.yaml").read_text())["mix"]["ratios"]   # earlier tests may add one
     assert dry_run(repo, {"classifier": {"steps": 3}}) == {
-        "train_real", "train_augmented", "train_synthetic", *(f"train_mix@{r}" for r in ratios)}
-    assert dry_run(repo, {"augment": {"rotation": 5.0}}) == {"train_augmented"}
+        "train_real", "train_augmented", "train_synthetic", "train_more_real@20",
+        *(f"train_{kind}@{r}" for r in ratios for kind in ("mix", "augmented_mix"))}
+    assert dry_run(repo, {"augment": {"rotation": 5.0}}) == {"train_augmented", *(f"train_augmented_mix@{r}" for r in ratios)}
     assert dry_run(repo, {"judge": {"lr": 0.003}}) >= {"train_judge"}
     assert repro(repo) == set()
 
@@ -440,7 +467,7 @@ def test_sweep_then_metrics_diff_of_its_experiments_on_a_fresh_clone(repo, tmp_p
     assert "ran here" not in first.stdout + second.stdout      # every stage restored from the run-cache
     # the stages a new ratio needs, on the cluster: its classifier and what reads it, never a GAN
     submitted = set(re.findall(r"^\[(\S+)\] done in", second.stdout, re.MULTILINE))
-    assert submitted == {"train_mix@75", "evaluate", "report"}, second.stdout
+    assert submitted == {"train_mix@75", "train_augmented_mix@75", "evaluate", "report"}, second.stdout
     assert f"{len(submitted)}/{len(submitted)}" in second.stderr           # the bar of stages done/total
     header = next(line for line in second.stdout.splitlines() if "Experiment" in line)
     assert "acc.real" in header and "pts.mix_75" in header
@@ -478,12 +505,15 @@ def test_mobilenet_v2_classifiers_retrain_only_the_classifiers(repo):
 
     # one replicate: the test is the arch's path through every classifier stage, evaluate and report
     set_params(repo, {"classifier": {**TINY["classifier"], "arch": "mobilenet_v2", "input_size": 32, "replicates": 1}})
-    assert repro(repo) == {"train_real", "train_augmented", "train_synthetic", "train_mix@50", "evaluate", "report"}
+    assert repro(repo) == {"train_real", "train_augmented", "train_synthetic", "train_mix@50", "train_augmented_mix@50",
+                           "train_more_real@20", "evaluate", "report"}
     ckpt = torch.load(repo / "models/classifier/mix_50/0.pt", weights_only=True)
     assert ckpt["config"]["arch"] == "mobilenet_v2" and ckpt["config"]["input_size"] == 32
     assert any(k.startswith("backbone.") for k in ckpt["model"])
     summary = json.loads((repo / "metrics/summary.json").read_text())
-    assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_50"}
+    assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_50", "augmented_mix_50"}
+    assert summary["variants"]["augmented_mix_50"]["baseline"] == "augmented"
+    assert [p["variant"] for p in summary["worth"]["curve"]["points"]] == ["real", "real_20"]
     assert all(0.0 <= v["accuracy"] <= 1.0 for v in summary["variants"].values())
     assert (repo / "metrics/evaluate/saliency.png").read_bytes()[:4] == b"\x89PNG"   # gradients through the resize
     assert torch.load(repo / "models/judge.pt", weights_only=True)["config"]["arch"] == "cnn"
@@ -501,7 +531,8 @@ def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them
     ran = repro(repo)
     # new GANs only; real and augmented never use a GAN; quality reads the synthetic sets
     assert ran == {"train_gan_base@1", "train_gan@0-1", "train_gan@1-1", "refine", "synthesize", "train_synthetic",
-                   *(f"train_mix@{r}" for r in ratios), "evaluate", "quality", "report"}
+                   *(f"train_{kind}@{r}" for r in ratios for kind in ("mix", "augmented_mix")), "evaluate", "quality",
+                   "report"}
     assert digest(repo / "models/gan/0/1.pt") == gan_before
     synthetic = [json.loads((repo / f"metrics/classifier/synthetic/{s}/scores.json").read_text()) for s in (0, 1)]
     assert [r["gan_seed"] for r in synthetic] == [0, 1]                   # replicate s uses gan.seeds[s % 2]
@@ -524,12 +555,12 @@ def test_replicates_are_paired_and_reported_with_intervals(repo):
     diffs = [mix["runs"][s]["accuracy"] - real["runs"][s]["accuracy"] for s in ("0", "1", "2")]
     assert [mix["runs"][s]["gan_seed"] for s in ("0", "1", "2")] == [0, 1, 0]
     # replicates 0 and 2 share GAN seed 0: the unit of the test is the GAN draw (2 of them)
-    vs = mix["vs_real"]
+    vs = mix["vs_baseline"]
     assert vs["unit"] == "GAN draw" and vs["n"] == 2 and vs["pairs"] == 3
     assert vs["diff"] == pytest.approx(((diffs[0] + diffs[2]) / 2 + diffs[1]) / 2)
     assert vs["ci_low"] <= vs["diff"] <= vs["ci_high"] and 0.0 < vs["p_value"] <= 1.0
     assert vs["given_these_gans"]["diff"] == pytest.approx(sum(diffs) / 3)      # per replicate, these GANs
-    augmented = json.loads((repo / "metrics/evaluate/augmented.json").read_text())["vs_real"]
+    augmented = json.loads((repo / "metrics/evaluate/augmented.json").read_text())["vs_baseline"]
     assert augmented["unit"] == "replicate" and augmented["n"] == 3           # no GAN: replicates are the unit
     report = (repo / "metrics/report.md").read_text()
     assert "95% Student-t interval" in report and "3 paired replicates per variant" in report

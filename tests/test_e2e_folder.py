@@ -18,7 +18,7 @@ A, B, C = "-dash, comma", "golden retriever", "Ünï \"q\" & (it's) | x"
 FOLDER = {
     "data": {"name": "folder", "root": "images", "classes": [A, B, C],
              "per_class": {A: 16, B: 8, C: 12}, "val_per_class": 6,
-             "image_size": 32},
+             "image_size": 32, "more_real": [30]},   # 40 images a class leave 22 beyond test + val: skipped
     "gan": {"steps": 20, "batch_size": 8, "g_width": 8, "d_width": 8, "z_dim": 16, "log_every": 10, "seeds": [0]},
     "generate": {"per_class": 24},
     "judge": {"steps": 30, "width": 8, "batch_size": 8},
@@ -26,7 +26,7 @@ FOLDER = {
     "robustness": {"levels": [0.0, 0.5]},
     "quality": {"detector_epochs": 3},
     "filter": {"mode": "threshold", "threshold": 0.0, "min_unique": 1},   # tiny GANs: near-duplicates
-    "mix": {"ratios": [0, 50], "mode": "balance"},
+    "mix": {"ratios": [0, 50], "mode": "balance", "augmented": False},
     "runtime": {"threads": 1},
 }
 
@@ -58,6 +58,9 @@ def test_whole_pipeline_on_a_colour_image_folder(tmp_path):
     assert html.escape(C) in page and C not in page
     summary = json.loads((repo / "metrics/summary.json").read_text())
     assert set(summary["variants"]) == {"real", "augmented", "synthetic", "mix_0", "mix_50"}
+    # a folder without spare images: real_30 is skipped, and the report says why no worth is given
+    assert "real_30 skipped" in summary["worth"]["why_none"] and summary["worth"]["variants"] == {}
+    assert "No worth in real images is given: real_30 skipped" in (repo / "metrics/report.md").read_text()
     # the blobs are easy: the real classifier beats chance after a few steps
     assert summary["variants"]["real"]["accuracy"] > 0.5
 

@@ -111,7 +111,9 @@ def test_cross_field_rules():
 def test_integer_class_names_become_strings_and_variants_follow_ratios():
     p = parse_params(with_change("data", "classes", [0, 1, 2]))
     assert p.data.classes == ["0", "1", "2"]
-    assert [v.name for v in all_variants(p.mix.ratios)] == ["real", "augmented", "synthetic", "mix_25", "mix_50", "mix_75"]
+    assert [v.name for v in all_variants(p.mix.ratios)] == ["real", "augmented", "synthetic", "mix_25", "mix_50", "mix_75",
+                                                           "augmented_mix_25", "augmented_mix_50", "augmented_mix_75"]
+    assert [v.name for v in all_variants(p.mix.ratios, augmented_mixes=False)][-1] == "mix_75"
 
 
 def test_bad_yaml_and_missing_file_are_clear(tmp_path):

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from synthmix.evaluate.aggregate import add_holm, aggregate, compare_with_real, evaluate_variants
+from synthmix.evaluate.aggregate import add_holm, aggregate, compare_paired, evaluate_variants
 from synthmix.evaluate.detect import detectability
 from synthmix.evaluate.quality import manifold_metrics, sample_quality
 from synthmix.evaluate.saliency import overlay, saliency_figure, smoothgrad
 from synthmix.evaluate.stats import holm, mcnemar_test, mean_std
+from synthmix.evaluate.worth import worth_in_real
 from synthmix.report.html import SECTIONS, render_html
+from synthmix.report.markdown import worth_lines
 from synthmix.report.summary import answer as summary_answer, summarize
 from synthmix.report.svg import line_chart
 
@@ -141,13 +143,13 @@ def test_evaluate_variants_compares_every_variant_with_real_under_one_holm_famil
         for r in reps:
             r["synthetic_counts"] = {} if v == "real" else counts
     results = evaluate_variants(runs, y, alpha=0.05, failure_fraction=0.8)
-    assert "vs_real" not in results["real"] and results["real"]["synthetic_counts"] == {}
+    assert "vs_baseline" not in results["real"] and results["real"]["synthetic_counts"] == {}
     assert results["mix_50"]["synthetic_counts"] == counts
-    better, same = results["mix_50"]["vs_real"], results["synthetic"]["vs_real"]
+    better, same = results["mix_50"]["vs_baseline"], results["synthetic"]["vs_baseline"]
     assert better["correction"] == same["correction"] == "Holm over 2 tests"
-    alone = compare_with_real(runs["mix_50"], runs["real"], y, alpha=0.05, family=2)
+    alone = compare_paired(runs["mix_50"], runs["real"], y, alpha=0.05, family=2)
     # the family is the 2 variants besides real: its power (alpha / 2) sets the detectable size
-    assert better["min_detectable"] == alone["min_detectable"] != compare_with_real(
+    assert better["min_detectable"] == alone["min_detectable"] != compare_paired(
         runs["mix_50"], runs["real"], y, alpha=0.05, family=1)["min_detectable"]
     assert better["p_value"] == alone["p_value"] and better["p_adjusted"] >= better["p_value"]
     assert better["significant"] and not same["significant"]
@@ -169,7 +171,7 @@ def test_aggregate_over_replicates_gives_mean_std_and_the_paired_comparison():
     y = np.arange(100) % 2
     real = [_run(np.arange(100) < n, y) for n in (80, 82, 84)]
     same = aggregate("mix_50", real, failure_fraction=0.8)
-    vs = compare_with_real(real, real, y, alpha=0.05, family=1)
+    vs = compare_paired(real, real, y, alpha=0.05, family=1)
     assert vs["p_value"] == 1.0 and vs["diff"] == 0.0 and vs["ci_low"] < 0 < vs["ci_high"]
     assert same["accuracy"] == pytest.approx(0.82) and same["accuracy_std"] == pytest.approx(0.02)
     assert same["confusion_matrix"] == [[3, 0], [0, 3]]           # summed over replicates
@@ -179,22 +181,22 @@ def test_aggregate_over_replicates_gives_mean_std_and_the_paired_comparison():
     assert same["budget"]["steps"] == 100 and same["budget"]["checks"] == 10
     assert same["budget"]["val_curve"][-1] == [100, pytest.approx(0.9)]
     better = [_run(np.arange(100) < n, y) for n in (95, 96, 98)]
-    vs = compare_with_real(better, real, y, alpha=0.05, family=1)
+    vs = compare_paired(better, real, y, alpha=0.05, family=1)
     assert vs["diff"] == pytest.approx(0.1433333) and vs["p_value"] < 0.05 and vs["ci_low"] > 0
     assert vs["test"] == "paired t-test over replicates"
-    single = compare_with_real(better[:1], real[:1], y, alpha=0.05, family=1)
+    single = compare_paired(better[:1], real[:1], y, alpha=0.05, family=1)
     assert single["test"].startswith("McNemar") and single["ci_low"] is None
     assert single["p_value"] == pytest.approx(2 * 0.5 ** 15)      # 15 discordant, all one way
 
 
 def test_holm_decides_the_verdict():
-    results = {"real": {}, "a": {"vs_real": {"p_value": 0.03}}, "b": {"vs_real": {"p_value": 0.01}},
-               "c": {"vs_real": {"p_value": 0.5}}}
+    results = {"real": {}, "a": {"vs_baseline": {"p_value": 0.03}}, "b": {"vs_baseline": {"p_value": 0.01}},
+               "c": {"vs_baseline": {"p_value": 0.5}}}
     add_holm(results, alpha=0.05)
-    assert results["b"]["vs_real"]["p_adjusted"] == pytest.approx(0.03) and results["b"]["vs_real"]["significant"]
+    assert results["b"]["vs_baseline"]["p_adjusted"] == pytest.approx(0.03) and results["b"]["vs_baseline"]["significant"]
     # raw p = 0.03 would pass alone; after the correction (x2 = 0.06) it does not
-    assert results["a"]["vs_real"]["p_adjusted"] == pytest.approx(0.06) and not results["a"]["vs_real"]["significant"]
-    assert results["c"]["vs_real"]["correction"] == "Holm over 3 tests"
+    assert results["a"]["vs_baseline"]["p_adjusted"] == pytest.approx(0.06) and not results["a"]["vs_baseline"]["significant"]
+    assert results["c"]["vs_baseline"]["correction"] == "Holm over 3 tests"
 
 
 def _filtering():
@@ -214,7 +216,7 @@ def test_html_report_has_every_section_and_embeds_its_images():
     real = [_run(np.arange(100) < n, y) for n in (80, 82)]
     results = {v: aggregate(v, real, 0.8) for v in ("real", "augmented", "synthetic", "mix_50")}
     for v in ("augmented", "synthetic", "mix_50"):
-        results[v]["vs_real"] = compare_with_real(real, real, y, 0.05, 3)
+        results[v]["vs_baseline"] = compare_paired(real, real, y, 0.05, 3) | {"baseline": "real"}
     add_holm(results, 0.05)
     counts = {c: {"real": 0, "synthetic": 50, "synthetic_wanted": 50, "synthetic_unique": 50} for c in "ab"}
     results["synthetic"]["synthetic_counts"] = counts
@@ -237,7 +239,11 @@ def test_html_report_has_every_section_and_embeds_its_images():
                              for c in ("a", "b")},
                "inception": {"feature_space": "Inception", "reference": "real test images",
                              "filtered": {"fid": 42.5, "kid": 0.03, "kid_std": 0.002, "n_real": 100, "n_synthetic": 10}}}
-    summary = summarize(results, _filtering(), quality, [0], 0.05, "digits", 16)
+    curve = {"rising": True, "points": [
+        {"count": 50.0, "variant": "real", "accuracy": 0.81, "gain": 0.0, "gain_low": None, "gain_high": None},
+        {"count": 100, "variant": "real_100", "accuracy": 0.85, "gain": 0.04, "gain_low": 0.03, "gain_high": 0.05}]}
+    worth = worth_in_real(curve, {"mix_50": {"diff": 0.01, "ci_low": -0.01, "ci_high": 0.05}}, [])
+    summary = summarize(results, _filtering(), quality, [0], 0.05, "digits", 16, worth=worth)
     assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
     assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
     assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
@@ -262,6 +268,11 @@ def test_html_report_has_every_section_and_embeds_its_images():
     assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
     assert "Standard FID/KID" in html and "42.50" in html and "95% interval" in html
     assert "GAN variance is not inside the replicates" in html and "digits" in html
+    # the worth section: the curve, and mix_50's +1 point at 1/4 of the way to 100 per class
+    assert "<td>real_100</td><td>0.8500</td><td>+4.00</td><td>[+3.00, +5.00]</td>" in html
+    assert "<td>mix_50</td><td>+1.00</td><td>[-1.00, +5.00]</td><td>62</td><td>[≤ 50, &gt; 100]</td><td>25%</td>" in html
+    assert "| mix_50 | +1.00 | [-1.00, +5.00] | 62 | [≤ 50, > 100] | 25% | [-25%, 125%] |" in worth_lines(worth)
+    assert "the best variant with synthetic images, mix_50, is worth 62 real images per class" in summary_answer(summary)
     assert html.count("<svg") == 3                     # accuracy vs ratio, one robustness chart (blur), reliability
 
 

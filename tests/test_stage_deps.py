@@ -112,5 +112,6 @@ def test_packages_import_one_way():
 
 def test_dvc_yaml_stays_readable_top_to_bottom():
     # one stage per class x GAN seed and per variant through DVC's matrix/foreach, shared lists as
-    # YAML anchors: the whole pipeline in at most 300 lines
-    assert len((ROOT / "dvc.yaml").read_text().splitlines()) <= 300
+    # YAML anchors: the whole pipeline in at most 360 lines (300 before the augmented mixes and the
+    # real-data learning curve, two stage families whose dependency lists differ from every other)
+    assert len((ROOT / "dvc.yaml").read_text().splitlines()) <= 360

@@ -11,7 +11,7 @@ from scipy import stats
 from synthmix.classifier import train as train_module
 from synthmix.classifier.replicate import train_replicate
 from synthmix.data.store import Prepared
-from synthmix.evaluate.aggregate import budget_curve, compare_with_real
+from synthmix.evaluate.aggregate import budget_curve, compare_paired
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
 from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
@@ -83,7 +83,7 @@ def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():
     gan_shift = {0: 0.02, 1: -0.01, 2: 0.005}
     runs = [{"accuracy": r + gan_shift[s % 3] + 0.001 * (s // 3), "gan_seed": s % 3} for s, r in enumerate(real)]
     real_runs = [{"accuracy": r} for r in real]
-    vs = compare_with_real(runs, real_runs, np.zeros(1000), 0.05, family=1)
+    vs = compare_paired(runs, real_runs, np.zeros(1000), 0.05, family=1)
     d = np.array([r["accuracy"] for r in runs]) - np.array(real)
     per_seed = [d[[s % 3 == g for s in range(6)]].mean() for g in range(3)]
     expected = stats.ttest_1samp(per_seed, 0.0)
@@ -104,9 +104,9 @@ def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():
     assert floored["within_sd"] == pytest.approx(within, rel=1e-2)
     assert floored["sd"] == pytest.approx(floored["within_sd"] / math.sqrt(2)) and floored["floored"]
     # one GAN seed per replicate, or no GAN at all: the replicate is the unit
-    own = compare_with_real([r | {"gan_seed": s} for s, r in enumerate(runs)], real_runs, np.zeros(1000), 0.05, 1)
+    own = compare_paired([r | {"gan_seed": s} for s, r in enumerate(runs)], real_runs, np.zeros(1000), 0.05, 1)
     assert own["unit"] == "replicate and GAN draw" and own["n"] == 6 and "given_these_gans" not in own
-    one = compare_with_real([r | {"gan_seed": 0} for r in runs], real_runs, np.zeros(1000), 0.05, 1)
+    one = compare_paired([r | {"gan_seed": 0} for r in runs], real_runs, np.zeros(1000), 0.05, 1)
     assert one["unit"] == "replicate, one GAN draw"
 
 
@@ -184,24 +184,35 @@ def test_answer_paragraph_reads_from_the_numbers():
     design = {"replicates": 10, "steps": 450, "gan_seeds": [0, 1], "gan_variance": "partly inside the replicates",
               "dataset": "mnist_sample", "image_size": 28}
     base = {"significant": None, "ci_low": None, "ci_high": None, "min_detectable": None, "accuracy": 0.9,
-            "accuracy_std": 0.01}
+            "accuracy_std": 0.01, "baseline": None, "verdict": ""}
     variants = {"real": base,
-                "mix_50": base | {"diff": 0.008, "ci_low": 0.003, "ci_high": 0.013, "p_adjusted": 0.01,
+                "mix_50": base | {"baseline": "real", "diff": 0.008, "ci_low": 0.003, "ci_high": 0.013, "p_adjusted": 0.01,
                                   "significant": True, "min_detectable": 0.006, "confidence": 0.95,
                                   "unit": "GAN draw", "units": 2},
-                "mix_75": base | {"diff": 0.002, "ci_low": -0.004, "ci_high": 0.008, "p_adjusted": 0.5,
+                "mix_75": base | {"baseline": "real", "verdict": "no difference detected: ...", "diff": 0.002, "ci_low": -0.004, "ci_high": 0.008, "p_adjusted": 0.5,
                                   "significant": False, "min_detectable": 0.009, "confidence": 0.95,
                                   "unit": "GAN draw", "units": 2}}
     text = answer({"design": design, "variants": variants})
     assert not text.startswith("Demo") and "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
     assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
     assert "450 optimizer steps" in text and "benchmarks/classifier_budget.py" in text
-    assert "about 0.60 to 0.90 points between the mixes and real with 80% power" in text
+    assert "about 0.60 to 0.90 points between the mixes and their baselines with 80% power" in text
     # half-widths 0.50 and 0.60 points over 2 GAN draws (t(0.975, 1) = 12.71: sd = 0.6 * sqrt(2) / 12.71
     # = 0.0668 points); +-0.5 points needs the smallest m with t(0.975, m - 1) * sd / sqrt(m) <= 0.5:
     # m = 2 gives 0.60, m = 3 gives 4.30 * 0.0668 / 1.73 = 0.17
     assert "intervals of mix_50, mix_75 are ±0.50 to ±0.60 points wide, over 2 GAN seeds" in text
     assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
+    assert "On top of classic augmentation" not in text       # no augmented mix: the real-only answer alone
+    # with augmented mixes the practitioner's question comes first, against augmented, not real
+    practice = variants | {"augmented": base | {"baseline": "real", "diff": 0.01, "ci_low": 0.004, "ci_high": 0.016,
+                                                "p_adjusted": 0.01, "significant": True, "accuracy": 0.91},
+                           "augmented_mix_50": variants["mix_75"] | {"baseline": "augmented", "diff": -0.003}}
+    text = answer({"design": design, "variants": practice})
+    assert text.startswith("On top of classic augmentation (augmented: 0.9100 ± 0.0100), adding synthetic images "
+                           "changes test accuracy by: augmented_mix_50 -0.30 points [-0.40, +0.80], Holm p 0.5 "
+                           "(not detected). Against real-only training (0.9000")
+    assert "augmented +1.00 points [+0.40, +1.60], Holm p 0.01 (better)" in text
+    assert "intervals of mix_50, mix_75, augmented_mix_50 are" in text
     demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
     assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
     assert "(8x8 images, 2 GAN seeds)" in demo and "real-only training classifies at 90.0%" in demo

@@ -28,10 +28,11 @@ class ParamsError(ValueError):
 def _f(default: Any, *, lo: float | None = None, hi: float | None = None,
        choices: tuple | None = None, lo_open: bool = False, hi_open: bool = False,
        item_lo: float | None = None, item_hi: float | None = None, item_choices: tuple | None = None,
-       doc: str = ""):
+       allow_empty: bool = False, doc: str = ""):
     """A dataclass field carrying its constraints. A field typed `int | str` takes an int or "auto"."""
     meta = {"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open, "hi_open": hi_open,
-            "item_lo": item_lo, "item_hi": item_hi, "item_choices": item_choices, "doc": doc}
+            "item_lo": item_lo, "item_hi": item_hi, "item_choices": item_choices, "allow_empty": allow_empty,
+            "doc": doc}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -67,6 +68,11 @@ class DataParams:
                               doc="fraction of each class held out as the untouched real test split")
     image_size: int = _f(16, lo=8, hi=256, doc="images are resized to image_size x image_size")
     seed: int = _f(0, lo=0)
+    more_real: list[int] = _f([100, 200], item_lo=1, item_hi=1_000_000, allow_empty=True,
+                              doc="larger real training sets, images per class, each trained real-only (variant "
+                              "real_<n>, stage train_more_real@<n>) to count what synthetic images are worth in real "
+                              "images; drawn from the images the scarce split leaves unused, never seen by a GAN or "
+                              "the judge; a count the dataset cannot fill is skipped and said; [] = off")
 
     def per_class_of(self, name: str) -> int:
         return self.per_class[name] if isinstance(self.per_class, dict) else self.per_class
@@ -241,6 +247,8 @@ class MixParams:
     mode: str = _f("add", choices=MIX_MODES,
                    doc="add: keep every real image and add synthetic ones; replace: fixed total size; "
                        "balance: fill every class up to the same size with synthetic ones")
+    augmented: bool = _f(True, doc="also train every ratio on top of classic augmentation (augmented_mix_<pct>, "
+                         "tested against `augmented`); false: those stages train nothing")
 
 
 @dataclass(frozen=True)
@@ -374,8 +382,9 @@ def _check_field(value: Any, typ: Any, key: str, meta: dict) -> Any:
         return {str(k): _check_scalar(v, inner, f"{key}.{k}", meta) for k, v in value.items()}
     if typing.get_origin(typ) is list:
         (inner,) = typing.get_args(typ)
-        if not isinstance(value, list) or not value:
-            raise ParamsError(f"params: {key} = {value!r}: must be a non-empty list of {inner.__name__}")
+        if not isinstance(value, list) or not (value or meta.get("allow_empty")):
+            empty = "" if meta.get("allow_empty") else "non-empty "
+            raise ParamsError(f"params: {key} = {value!r}: must be a {empty}list of {inner.__name__}")
         item_meta = dict(meta, lo=meta.get("item_lo"), hi=meta.get("item_hi"), choices=meta.get("item_choices"))
         items = []
         for i, item in enumerate(value):
@@ -451,6 +460,16 @@ def _check_gan(p: Params) -> None:
                           "or gan.freeze_d_blocks: 0")
 
 
+def _check_more_real(p: Params) -> None:
+    """Each data.more_real count must enlarge every class's scarce training set: real_<n> holds the
+    scarce images plus more (a superset), so n must exceed the largest data.per_class."""
+    largest = max(p.data.per_class_of(c) for c in p.data.classes)
+    for i, n in enumerate(p.data.more_real):
+        if n <= largest:
+            raise ParamsError(f"params: data.more_real[{i}] = {n}: must be larger than data.per_class ({largest} "
+                              "for the largest class), since real_<n> adds real images to the scarce training set")
+
+
 def _check_combination(p: Params) -> None:
     """Rules that involve more than one key."""
     for i, name in enumerate(p.data.classes):
@@ -484,6 +503,7 @@ def _check_combination(p: Params) -> None:
                               f"for every class in data.classes and no other"
                               + (f"; missing {missing}" if missing else "") + (f"; not in data.classes {extra}" if extra else ""))
     _check_gan(p)
+    _check_more_real(p)
     for section in ("judge", "classifier"):
         c = getattr(p, section)
         if c.pretrained and c.arch == "cnn":

@@ -4,6 +4,8 @@ Replicate s of every variant starts from the same weights and seed
 (`synthmix.replicates.classifier_seed`) and trains for the same number of optimizer steps
 (`CnnParams.budget` of the real training images) on the same schedule, so two variants'
 replicate-s classifiers differ in what they were trained on (and in the batch order drawn from it).
+A real_<n> variant is given `data` whose `train` is its larger real set, so its budget is that of
+its own size (with classifier.steps auto): it is another training set, not another treatment of one.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def train_replicate(variant: Variant, replicate: int, data: Prepared, synthetic:
     classes = data.class_names
     images, labels, counts = training_set(variant, data.train, synthetic, classes, mix_mode, min_unique, seed)
     steps = p.budget(sum(len(data.train[c]) for c in classes), images.shape[1])     # of the real set: every variant
-    augment_fn = (lambda x, gen: augment_batch(x, augment, gen)) if variant.kind == "augmented" else None
+    augment_fn = (lambda x, gen: augment_batch(x, augment, gen)) if variant.augments else None
     model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(classes), p, steps, seed, device,
                            augment=augment_fn, log=log, amp=amp, compile=compile)
     return Replicate(model, cfg, info | {"train_images": int(len(images))}, counts)

@@ -21,16 +21,20 @@ def resize(images: np.ndarray, size: int) -> np.ndarray:
 
 def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int], val_per_class: int,
                   test_fraction: float, seed: int, class_names: list[str],
-                  groups: np.ndarray | None = None) -> dict[str, list[np.ndarray]]:
+                  groups: np.ndarray | None = None, more_real: list[int] = ()) -> dict[str, list]:
     """Per class: a test share first (untouched by scarcity), then val, then `per_class` for training.
 
     `per_class` is one count for every class or a list with one count per class (imbalance). The
     permutation of each class depends only on (seed, class index), so changing `per_class` keeps
     the same test and validation images. With `groups` (sources.RawDataset.groups) whole groups are
     assigned instead of images (split_groups).
+
+    For each n in `more_real`, out["more_<n>"] holds per class the first n images of the same
+    training order (a superset of the scarce training images, disjoint from val and test), or None
+    where the class has fewer than n images left after test and val.
     """
     counts = per_class if isinstance(per_class, list) else [per_class] * n_classes
-    out: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
+    out: dict[str, list] = {"train": [], "val": [], "test": []} | {f"more_{n}": [] for n in more_real}
     for c, per_class in enumerate(counts):
         idx = np.flatnonzero(labels == c)
         rng = np.random.default_rng([seed, c])
@@ -43,25 +47,27 @@ def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int]
                             f"({n_test} test + {val_per_class} val + {per_class} train): lower "
                             "data.per_class or data.val_per_class")
         if groups is not None:
-            parts = split_groups(idx, groups[idx], rng, n_test, val_per_class, per_class, class_names[c])
+            parts = split_groups(idx, groups[idx], rng, n_test, val_per_class, per_class, class_names[c], more_real)
         else:
             idx = idx[rng.permutation(len(idx))]
-            parts = {"test": idx[:n_test], "val": idx[n_test:n_test + val_per_class],
-                     "train": idx[n_test + val_per_class:need]}
+            start = n_test + val_per_class
+            parts = {"test": idx[:n_test], "val": idx[n_test:start], "train": idx[start:need]}
+            parts |= {f"more_{n}": idx[start:start + n] if start + n <= len(idx) else None for n in more_real}
         for split in out:
             out[split].append(parts[split])
     return out
 
 
 def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, n_test: int, n_val: int,
-                 n_train: int, class_name: str) -> dict[str, np.ndarray]:
+                 n_train: int, class_name: str, more_real: list[int] = ()) -> dict[str, np.ndarray | None]:
     """One class's split when its images come in groups (GTSRB: ~30 frames of one physical sign per
     track) that must not span two splits. The test split takes the group -1 (official test images)
     and then whole groups in a seeded order until it holds at least `n_test`. The other groups are
     shared out between validation and training, as near the proportion n_val : n_train as lets both
     splits hold the images they ask for, and each of those splits takes its images round-robin over
     its groups (a frame of every group, then another...), so it holds as many physical signs as it
-    can; frames not taken are used nowhere."""
+    can; frames not taken are used nowhere. "more_<n>" (n in `more_real`): the first n of the
+    training groups' round-robin order (the training images and more), None where they hold fewer."""
     unique = np.unique(groups)
     order = [g for g in unique[rng.permutation(len(unique))] if g != -1]
     # frames in a seeded order within each track: a track runs from far (small) to near (large), and
@@ -78,6 +84,9 @@ def split_groups(idx: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
             raise DataError(f"class {class_name!r}: its groups (physical tracks) give {len(out[split])} {split} "
                             f"images after {len(out['test'])} test images, fewer than the {want} asked for: "
                             "lower data.per_class or data.val_per_class")
+    for n in more_real:
+        more = round_robin([members[g] for g in queue[n_val_groups:]], n)
+        out[f"more_{n}"] = more if len(more) == n else None
     return out
 
 
@@ -120,7 +129,7 @@ def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParam
     images, new_labels = resize(images[keep], p.image_size), new_labels[keep]
 
     parts = split_indices(new_labels, len(p.classes), [p.per_class_of(c) for c in p.classes], p.val_per_class,
-                          p.test_fraction, p.seed, p.classes, None if groups is None else groups[keep])
+                          p.test_fraction, p.seed, p.classes, None if groups is None else groups[keep], p.more_real)
     val = np.concatenate(parts["val"])
     test = np.concatenate(parts["test"])
     meta = {
@@ -136,4 +145,16 @@ def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParam
     return Prepared(
         train={c: images[i] for c, i in zip(p.classes, parts["train"])},
         val_images=images[val], val_labels=new_labels[val],
-        test_images=images[test], test_labels=new_labels[test], meta=meta)
+        test_images=images[test], test_labels=new_labels[test], meta=meta,
+        more_real={n: more_real_set(images, parts[f"more_{n}"], p.classes, n) for n in p.more_real})
+
+
+def more_real_set(images: np.ndarray, per_class: list[np.ndarray | None], classes: list[str],
+                  n: int) -> dict[str, np.ndarray] | str:
+    """One larger real training set (class -> uint8 (n, S, S, C)), or why the data cannot fill it."""
+    short = [c for c, i in zip(classes, per_class) if i is None]
+    if short:
+        return (f"real_{n} skipped: class {short[0]!r}{f' and {len(short) - 1} more' if len(short) > 1 else ''} "
+                f"hold fewer than {n} images beyond the test and validation images (data.more_real asks for {n} "
+                "per class); no worth in real images is counted on this count")
+    return {c: images[i] for c, i in zip(classes, per_class)}

@@ -5,10 +5,11 @@ prepared dir:  train/<class>.npy uint8 (n_c, S, S, C) one file per class (a GAN 
                own class's bytes), val_images.npy, val_labels.npy, test_images.npy, test_labels.npy,
                meta.json (class names in label order, shape, counts, source, checksums)
 class-file dir: <class>.npy per class (synthetic images, raw and filtered)
+more-real dir: <n>/<class>.npy per data.more_real count and <n>/meta.json (write_more_real)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,9 @@ class Prepared:
     test_images: np.ndarray
     test_labels: np.ndarray
     meta: dict
+    # data.more_real count -> class -> uint8 (n, S, S, C), or the reason the data cannot fill it;
+    # written apart from the prepared dir (write_more_real) so no GAN or judge stage depends on it
+    more_real: dict[int, dict[str, np.ndarray] | str] = field(default_factory=dict)
 
     @property
     def class_names(self) -> list[str]:
@@ -85,6 +89,27 @@ def read_prepared(dir: Path) -> Prepared:
     train = {c: load_npy(dir / "train" / f"{c}.npy") for c in meta["classes"]}
     return Prepared(train, load_npy(dir / "val_images.npy"), load_npy(dir / "val_labels.npy"),
                     load_npy(dir / "test_images.npy"), load_npy(dir / "test_labels.npy"), meta)
+
+
+def write_more_real(dir: Path, more_real: dict[int, dict[str, np.ndarray] | str]) -> None:
+    """<dir>/<n>/: <class>.npy per class and meta.json {"count", "skipped": null}, or only meta.json
+    with "skipped": the reason. A folder per count, so stage train_more_real@<n> depends on its own."""
+    for n, sets in more_real.items():
+        sub = Path(dir) / str(n)
+        if isinstance(sets, str):
+            save_json(sub / "meta.json", {"count": n, "skipped": sets})
+            continue
+        for name, images in sets.items():
+            save_npy(sub / f"{name}.npy", images)
+        save_json(sub / "meta.json", {"count": n, "skipped": None, "classes": list(sets)})
+
+
+def read_more_real(dir: Path) -> dict[str, np.ndarray] | str:
+    """One count's folder (write_more_real): class -> images, or the reason it was skipped."""
+    meta = load_json(Path(dir) / "meta.json")
+    if meta["skipped"]:
+        return meta["skipped"]
+    return read_class_files(dir, meta["classes"])
 
 
 def read_class_files(dir: Path, class_names: list[str]) -> dict[str, np.ndarray]:

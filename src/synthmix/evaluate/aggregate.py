@@ -1,5 +1,5 @@
 """A variant's results over its replicates (mean +- std), its training budget, and every variant's
-paired comparison with `real`.
+paired comparison with its baseline (`augmented` for an augmented mix, `real` for the others).
 
 Reads the per-run scores written by the classifier stages (`evaluate.score.score_run` plus the
 run's training info); cheap, so adding a ratio re-scores only the new classifiers and re-runs only
@@ -11,6 +11,7 @@ import numpy as np
 
 from synthmix.evaluate.metrics import ece_from_bins, failure_level
 from synthmix.evaluate.stats import clustered_difference, holm, mcnemar_test, mean_std, paired_difference
+from synthmix.variants import Variant
 
 SCALARS = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "ece")
 
@@ -72,9 +73,9 @@ def budget_curve(curves: list[list[list[float]]]) -> dict:
             "val_curve": [[int(s), float(a)] for s, a in zip(steps, acc.mean(0))]}
 
 
-def compare_with_real(runs: list[dict], real_runs: list[dict], labels: np.ndarray, alpha: float,
-                      family: int) -> dict:
-    """The paired difference of a variant's accuracy from `real`'s, replicate s against replicate s,
+def compare_paired(runs: list[dict], base_runs: list[dict], labels: np.ndarray, alpha: float,
+                   family: int) -> dict:
+    """The paired difference of a variant's accuracy from its baseline's, replicate s against replicate s,
     with its 1 - alpha interval, paired t-test and the smallest difference detectable with 80% power
     at Holm's strictest level (alpha / family). The unit of the test (`unit`): the replicate, unless
     replicates share GAN draws (2 or more GAN seeds, fewer than the replicates): then the GAN draw
@@ -82,13 +83,13 @@ def compare_with_real(runs: list[dict], real_runs: list[dict], labels: np.ndarra
     holds for these GANs only. With one GAN seed the test is per replicate and says nothing about
     another GAN draw (`unit`: "replicate, one GAN draw"). With one replicate, McNemar's test on the
     two classifiers' per-image predictions."""
-    acc, real_acc = [r["accuracy"] for r in runs], [q["accuracy"] for q in real_runs]
+    acc, base_acc = [r["accuracy"] for r in runs], [q["accuracy"] for q in base_runs]
     if len(runs) == 1:
-        first, real_first = np.asarray(runs[0]["predictions"]), np.asarray(real_runs[0]["predictions"])
-        return {"diff": acc[0] - real_acc[0], "n": 1, "ci_low": None, "ci_high": None, "min_detectable": None,
-                "p_value": mcnemar_test(first == labels, real_first == labels), "test": "McNemar (one replicate)",
+        first, base_first = np.asarray(runs[0]["predictions"]), np.asarray(base_runs[0]["predictions"])
+        return {"diff": acc[0] - base_acc[0], "n": 1, "ci_low": None, "ci_high": None, "min_detectable": None,
+                "p_value": mcnemar_test(first == labels, base_first == labels), "test": "McNemar (one replicate)",
                 "unit": "replicate", "confidence": 1 - alpha}
-    per_replicate = paired_difference(acc, real_acc, alpha, len(labels), power_alpha=alpha / family)
+    per_replicate = paired_difference(acc, base_acc, alpha, len(labels), power_alpha=alpha / family)
     draws = [r.get("gan_seed") for r in runs]
     if draws[0] is None:
         return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate"}
@@ -96,18 +97,19 @@ def compare_with_real(runs: list[dict], real_runs: list[dict], labels: np.ndarra
         return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate, one GAN draw"}
     if len(set(draws)) == len(draws):
         return per_replicate | {"test": "paired t-test over replicates", "unit": "replicate and GAN draw"}
-    clustered = clustered_difference(acc, real_acc, draws, alpha, len(labels), power_alpha=alpha / family)
+    clustered = clustered_difference(acc, base_acc, draws, alpha, len(labels), power_alpha=alpha / family)
     return clustered | {"test": "t-test over GAN draws (mean paired difference per GAN seed)", "unit": "GAN draw",
                         "given_these_gans": {k: per_replicate[k] for k in ("diff", "ci_low", "ci_high", "p_value")}}
 
 
 def add_holm(results: dict[str, dict], alpha: float) -> None:
-    """Holm-adjust the p-values of every variant tested against `real` (in place): the verdict
-    `significant` comes from the adjusted p-value, with the raw one kept beside it."""
-    tested = [v for v, r in results.items() if r.get("vs_real")]
-    adjusted = holm([results[v]["vs_real"]["p_value"] for v in tested])
+    """Holm-adjust the p-values of every tested variant (in place), over the whole family (each
+    variant against its baseline): the verdict `significant` comes from the adjusted p-value, with
+    the raw one kept beside it."""
+    tested = [v for v, r in results.items() if r.get("vs_baseline")]
+    adjusted = holm([results[v]["vs_baseline"]["p_value"] for v in tested])
     for v, p in zip(tested, adjusted):
-        vs = results[v]["vs_real"]
+        vs = results[v]["vs_baseline"]
         vs["p_adjusted"] = p
         vs["correction"] = f"Holm over {len(tested)} tests"
         vs["significant"] = bool(p < alpha)
@@ -115,13 +117,15 @@ def add_holm(results: dict[str, dict], alpha: float) -> None:
 
 def evaluate_variants(runs: dict[str, list[dict]], labels: np.ndarray, alpha: float,
                       failure_fraction: float) -> dict[str, dict]:
-    """Every variant over its replicates (`aggregate`), each one but `real` against real replicate by
-    replicate (`compare_with_real`, one family of len(runs) - 1 tests), Holm over that family, and
-    the synthetic image counts of replicate 0. `runs`: variant -> each replicate's scores.json."""
+    """Every variant over its replicates (`aggregate`), each one but `real` against its baseline
+    (Variant.baseline: augmented for an augmented mix, else real) replicate by replicate
+    (`compare_paired`, one family of len(runs) - 1 tests), Holm over that family, and the synthetic
+    image counts of replicate 0. `runs`: variant -> each replicate's scores.json."""
     results = {v: aggregate(v, r, failure_fraction) for v, r in runs.items()}
     for v, m in results.items():
-        if v != "real":
-            m["vs_real"] = compare_with_real(runs[v], runs["real"], labels, alpha, len(runs) - 1)
+        base = Variant.parse(v).baseline
+        if base is not None:
+            m["vs_baseline"] = compare_paired(runs[v], runs[base], labels, alpha, len(runs) - 1) | {"baseline": base}
         m["synthetic_counts"] = runs[v][0]["synthetic_counts"]
     add_holm(results, alpha)
     return results

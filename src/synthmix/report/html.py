@@ -6,10 +6,11 @@ import base64
 from html import escape
 
 from synthmix.report.markdown import settings_rows
-from synthmix.report.summary import answer, points, ratio_series
+from synthmix.report.summary import WORTH_CURVE_HEADER, WORTH_HEADER, WORTH_NOTE, answer, points, ratio_series, worth_tables
 from synthmix.report.svg import line_chart
 
-SECTIONS = {"summary": "Summary", "significance": "Significance against real", "ratio": "Accuracy vs ratio",
+SECTIONS = {"summary": "Summary", "significance": "Significance against the baseline", "worth": "Worth in real images",
+            "ratio": "Accuracy vs ratio",
             "robustness": "Robustness to noise", "calibration": "Calibration", "confusion": "Confusion matrices",
             "samples": "Real and synthetic samples per class", "memorisation": "Are the synthetic images new?",
             "quality": "Sample quality per class",
@@ -123,6 +124,17 @@ def ratio_chart(results: dict[str, dict], mix_mode: str) -> str:
               "real and augmented are drawn across the chart as references, each with its ± std band.</p>")
 
 
+def worth_html(worth: dict | None) -> str:
+    """The worth-in-real-images section: the learning curve and each variant's worth, or why none."""
+    if worth is None or worth["why_none"]:
+        why = "this run has no worth section" if worth is None else worth["why_none"]
+        return f"<p>No worth in real images is given: {escape(why)}.</p>"
+    curve, rows = worth_tables(worth)
+    cells = lambda rs: [[escape(c) for c in r] for r in rs]  # noqa: E731
+    return (f"<p>{escape(WORTH_NOTE)}</p>" + table(WORTH_CURVE_HEADER, cells(curve)) + table(WORTH_HEADER, cells(rows))
+            + "".join(f"<p>Skipped: {escape(why)}</p>" for why in worth["skipped"]))
+
+
 def render_html(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                 grids: dict[str, tuple[bytes, bytes | None]], saliency: tuple[bytes, dict] | None,
                 settings: dict, alpha: float, pairs: dict[str, bytes | None] | None = None) -> str:
@@ -154,7 +166,7 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
                  for v, r in results.items()])))
     rows = []
     for v, r in results.items():
-        vs = r.get("vs_real")
+        vs = r.get("vs_baseline")
         if vs is None:
             continue
         cls = "ns" if not vs["significant"] else "sig"
@@ -162,21 +174,24 @@ def render_html(summary: dict, results: dict[str, dict], quality: dict, filterin
         given = vs.get("given_these_gans")
         given_ci = "–" if not given else f"[{points(given['ci_low'])}, {points(given['ci_high'])}]"
         mde = "–" if vs["min_detectable"] is None else f"{100 * vs['min_detectable']:.2f}"
-        rows.append([escape(v), points(vs["diff"]), ci, given_ci, f"{vs['p_value']:.3g}", f"{vs['p_adjusted']:.3g}",
+        rows.append([escape(v), escape(vs["baseline"]), points(vs["diff"]), ci, given_ci, f"{vs['p_value']:.3g}", f"{vs['p_adjusted']:.3g}",
                      mde, f'<span class="{cls}">{escape(summary["variants"][v]["verdict"])}</span>'])
     section("significance", (
-        f"<p>Is each variant's test accuracy different from <code>real</code>'s, and by how much? Replicate s of "
+        f"<p>Is each variant's test accuracy different from its baseline's, and by how much? The baseline is "
+        f"<code>augmented</code> for an augmented mix (synthetic images on top of classic augmentation, the "
+        f"practitioner's question) and <code>real</code> for the others. Replicate s of "
         f"every variant starts from the same weights and seed and trains for the same number of steps, "
-        f"so the per-replicate difference (variant − real, in percentage points) is due to the training data. "
+        f"so the per-replicate difference (variant − baseline, in percentage points) is due to the training data. "
         f"Shown: its mean with a {100 * (1 - alpha):g}% Student-t interval, the t-test's p "
         f"(over replicates, as <code>scipy.stats.ttest_rel</code>; where replicates share GAN draws, over the "
         f"GAN draws' mean differences, with the per-replicate interval, which holds for these GANs only, beside it; "
-        f"McNemar's exact test with a single replicate) and, as {len(rows)} variants are tested against the same "
-        f"baseline, the Holm-adjusted p from which the verdict comes at α = {alpha:g}. <i>Detectable</i>: the "
+        f"McNemar's exact test with a single replicate) and, as {len(rows)} variants are tested as one family, "
+        f"the Holm-adjusted p from which the verdict comes at α = {alpha:g}. <i>Detectable</i>: the "
         f"difference the run finds with 80% power at Holm's strictest level, from the observed spread. A "
         f"non-significant variant's interval says how large a difference remains possible.</p>"
-        + table(["variant", "difference (points)", f"{100 * (1 - alpha):g}% interval", "interval, these GANs", "p",
-                 "Holm-adjusted p", "detectable (points)", "verdict"], rows)))
+        + table(["variant", "baseline", "difference (points)", f"{100 * (1 - alpha):g}% interval",
+                 "interval, these GANs", "p", "Holm-adjusted p", "detectable (points)", "verdict"], rows)))
+    section("worth", worth_html(summary.get("worth")))
 
     section("ratio", ratio_chart(results, settings["mix_mode"]))
 

@@ -1,7 +1,7 @@
 """The report as markdown, for a terminal or a merge request (the HTML report has the figures)."""
 from __future__ import annotations
 
-from synthmix.report.summary import answer, points
+from synthmix.report.summary import WORTH_CURVE_HEADER, WORTH_HEADER, WORTH_NOTE, answer, points, worth_tables
 
 
 def _pm(r: dict, key: str) -> str:
@@ -41,22 +41,25 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
     judge = summary["judge"]
     lines = ["# synthmix report", "", answer(summary), "", "## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in settings_rows(summary, settings)]
-    lines += ["", "## Variants against real", "",
+    lines += ["", "## Variants against their baseline", "",
               f"Each number is the mean ± std over the replicates. Difference: replicate s of the variant minus "
-              f"replicate s of real (same initial weights and seed), mean in points with its {100 * (1 - alpha):g}% "
+              f"replicate s of its baseline (same initial weights and seed): augmented for augmented_mix_<pct> (the "
+              f"practitioner's question), real for the others; mean in points with its {100 * (1 - alpha):g}% "
               f"Student-t interval; where replicates share GAN draws the test's units are the GAN draws (the mean "
               f"difference per GAN seed) and the per-replicate interval, which holds for these GANs only, is shown "
               f"beside it; p: t-test (McNemar with one replicate); the verdict uses Holm-adjusted p over the "
-              f"{sum(1 for r in results.values() if r.get('vs_real'))} variants at α = {alpha:g}. Detectable: the "
+              f"{sum(1 for r in results.values() if r.get('vs_baseline'))} variants at α = {alpha:g}. Detectable: the "
               f"difference this run would find with 80% power at Holm's strictest level, from the observed spread.", "",
-              "| variant | accuracy | macro F1 | ECE | unique synthetic images | difference (points) | interval | "
-              "interval, these GANs | detectable | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "| variant | accuracy | macro F1 | ECE | unique synthetic images | baseline | difference (points) | "
+              "interval | interval, these GANs | detectable | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for v, r in results.items():
-        vs = r.get("vs_real")
+        vs = r.get("vs_baseline")
         mde = "-" if not vs or vs["min_detectable"] is None else f"{100 * vs['min_detectable']:.2f}"
         lines.append(f"| {v} | {_pm(r, 'accuracy')} | {_pm(r, 'f1_macro')} | {r['ece']:.4f} | {_unique(summary, v)} | "
+                     f"{'-' if not vs else vs['baseline']} | "
                      f"{'-' if not vs else points(vs['diff'])} | {_ci(vs)} | {_ci((vs or {}).get('given_these_gans'))} | "
                      f"{mde} | {summary['variants'][v]['verdict']} |")
+    lines += worth_lines(summary.get("worth"))
     kinds = list(next(iter(results.values()))["failure_level"])
     lines += ["", "## Robustness", "",
               "Lowest corruption level (fraction of the type's range) at which mean test accuracy falls below "
@@ -105,6 +108,21 @@ def render_markdown(summary: dict, results: dict[str, dict], filtering: dict, qu
         lines.append(f"| {md_cell(name)} | " + " | ".join(f"{per[name]['kept']} / {per[name]['drawn']}"
                                                  for per in filtering["per_seed"].values()) + f" | {cut} |")
     return "\n".join(lines) + "\n"
+
+
+def worth_lines(worth: dict | None) -> list[str]:
+    """The worth-in-real-images section: the learning curve and each variant's worth, or why none."""
+    if worth is None:
+        return []
+    lines = ["", "## Worth in real images", ""]
+    if worth["why_none"]:
+        return lines + [f"No worth in real images is given: {worth['why_none']}."]
+    curve, rows = worth_tables(worth)
+    lines += [WORTH_NOTE, "", "| " + " | ".join(WORTH_CURVE_HEADER) + " |", "|---" * len(WORTH_CURVE_HEADER) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in curve]
+    lines += ["", "| " + " | ".join(WORTH_HEADER) + " |", "|---" * len(WORTH_HEADER) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines + [f"Skipped: {why}" for why in worth["skipped"]]
 
 
 def md_text(text: str) -> str:

@@ -1,6 +1,7 @@
 """The summary of a run (every headline number, for the report), the few of them `dvc metrics
 show/diff` and `dvc exp show` compare (the headline), the accuracy-vs-ratio rows `dvc plots` draws,
-and the verdict of each comparison with `real` in words, from the numbers alone."""
+and the verdict of each comparison with its baseline (`augmented` for an augmented mix, `real` for the
+others) in words, from the numbers alone."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from scipy.stats import t as t_dist
 
 from synthmix.evaluate.stats import units_for_half_width
 from synthmix.replicates import gan_variance
-from synthmix.variants import MIX_PREFIX, Variant
+from synthmix.variants import Variant
 
 KEYS = ("accuracy", "accuracy_std", "precision_macro", "recall_macro", "f1_macro", "f1_macro_std", "ece")
 COMPARISON_KEYS = ("diff", "ci_low", "ci_high", "p_value", "p_adjusted", "min_detectable", "confidence")
@@ -40,7 +41,7 @@ def largest_supported(vs: dict) -> float | None:
 
 
 def verdict(vs: dict | None, alpha: float) -> str:
-    """In words: the difference against `real`, its interval, and whether it is significant at
+    """In words: the difference against the baseline, its interval, and whether it is significant at
     level alpha after Holm's correction; when it is not, how large a difference the interval rules out."""
     if vs is None:
         return "baseline"
@@ -54,7 +55,7 @@ def verdict(vs: dict | None, alpha: float) -> str:
     bound = largest_supported(vs)
     if bound is None:
         return (f"not significant after Holm: {head}; the interval alone excludes 0, but not once the "
-                f"{vs['correction'].split()[-2]} tests against real are accounted for: suggestive, not shown")
+                f"{vs['correction'].split()[-2]} tests of the family are accounted for: suggestive, not shown")
     return f"no difference detected: {head}; this interval rules out differences larger than {100 * bound:.2f} points"
 
 
@@ -98,27 +99,30 @@ def copies_warning(quality: dict) -> str | None:
 
 
 def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seeds: list[int], alpha: float,
-              dataset: str, image_size: int) -> dict:
-    """One entry per variant (mean over replicates, the comparison with real and its verdict, flagged
-    when its synthetic images are mostly copies), the design, the best variant (only one
-    significantly better than real), the filter, the judge's calibration on the test split and the
-    headline of the synthetic data: train-on-synthetic/test-on-real accuracy and the copy rate."""
+              dataset: str, image_size: int, worth: dict | None = None) -> dict:
+    """One entry per variant (mean over replicates, the comparison with its baseline and its
+    verdict, flagged when its synthetic images are mostly copies), the design, the best variant
+    (only one significantly better than its baseline), the filter, the judge's calibration on the
+    test split, the headline of the synthetic data (train-on-synthetic/test-on-real accuracy, the
+    copy rate) and the worth in real images (evaluate's worth.json)."""
     variants, flag = {}, copies_warning(quality)
     for v, r in results.items():
-        vs = r.get("vs_real") or {}
-        words = verdict(r.get("vs_real"), alpha)
+        vs = r.get("vs_baseline") or {}
+        words = verdict(r.get("vs_baseline"), alpha)
         variants[v] = {k: round(r[k], 6) for k in KEYS} | {k: _round(vs.get(k)) for k in COMPARISON_KEYS} | {
-            "significant": vs.get("significant"), "unit": vs.get("unit"), "units": vs.get("n"),
-            "verdict": f"{flag}; {words}" if flag and Variant.parse(v).uses_synthetic else words,
+            "baseline": vs.get("baseline"), "significant": vs.get("significant"), "unit": vs.get("unit"),
+            "units": vs.get("n"), "verdict": f"{flag}; {words}" if flag and Variant.parse(v).uses_synthetic else words,
             "failure_level": r["failure_level"], "unique_synthetic": unique_synthetic(r.get("synthetic_counts"))}
-    better = [v for v, r in results.items() if (r.get("vs_real") or {}).get("significant") and r["vs_real"]["diff"] > 0]
+    better = [v for v, s in variants.items() if s["significant"] and s["diff"] > 0]
     best = max(better, key=lambda v: (results[v]["accuracy"], v)) if better else None
     filtered = quality["overall"]["filtered"] or {}
     detect = quality["overall"]["detectability"] or {}
     judge = filtering["judge"]
     stats = [c for per_class in filtering["per_seed"].values() for c in per_class.values()]
     return {"design": design(results, gan_seeds, dataset, image_size), "variants": variants,
-            "best": None if best is None else {"variant": best, "accuracy": round(results[best]["accuracy"], 6)},
+            "best": None if best is None else {"variant": best, "accuracy": round(results[best]["accuracy"], 6),
+                                               "baseline": variants[best]["baseline"]},
+            "worth": rounded(worth) if worth is not None else None,
             "filter": {"mode": filtering["mode"], "acceptance": round(filtering["acceptance"], 6),
                        "passed": filtering["passed"], "kept": filtering["kept"], "drawn": filtering["drawn"],
                        "kept_min_per_class": min(c["kept"] for c in stats)},
@@ -130,6 +134,17 @@ def summarize(results: dict[str, dict], filtering: dict, quality: dict, gan_seed
             | {"judge_inception_score": _round(quality.get("inception_score", {}).get("filtered")),
                "train_real_test_synthetic": _round(results["real"].get("synthetic_accuracy", {}).get("overall")),
                "detectability": _round(detect.get("accuracy"))}}
+
+
+def rounded(x):
+    """A JSON-like value with every float rounded to 6 decimals (the summary's precision)."""
+    if isinstance(x, float):
+        return round(x, 6)
+    if isinstance(x, dict):
+        return {k: rounded(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [rounded(v) for v in x]
+    return x
 
 
 def short_verdict(s: dict) -> str:
@@ -151,14 +166,17 @@ def _pts(x: float | None) -> float | None:
 
 def headline(summary: dict) -> dict:
     """What `dvc metrics show/diff` and `dvc exp show` compare, a few dozen columns: per variant its
-    test accuracy (acc) and, against real, the paired difference in percentage points (pts) with
+    test accuracy (acc; real_<n> too) and, against its baseline (augmented for augmented_mix_<pct>,
+    real for the others), the paired difference in percentage points (pts) with
     its interval (pts_low, pts_high), the Holm-adjusted p and the verdict; then the budget and
     design, and the synthetic data's CAS ratio, copy rate and filter pass rate. Grouped by measure
     (acc.<variant>, pts.<variant>, ...), so one `--keep` pattern picks a family of columns and their
     names stay short."""
     d, variants, q = summary["design"], summary["variants"], summary["quality"]
     tested = {v: s for v, s in variants.items() if v != "real"}
-    return {"acc": {v: round(s["accuracy"], 4) for v, s in variants.items()},
+    curve = ((summary.get("worth") or {}).get("curve") or {}).get("points", [])[1:]     # real_<n>: the curve
+    return {"acc": {v: round(s["accuracy"], 4) for v, s in variants.items()}
+            | {p["variant"]: round(p["accuracy"], 4) for p in curve},
             "pts": {v: _pts(s["diff"]) for v, s in tested.items()},
             "pts_low": {v: _pts(s["ci_low"]) for v, s in tested.items()},
             "pts_high": {v: _pts(s["ci_high"]) for v, s in tested.items()},
@@ -199,7 +217,7 @@ DEMO_DATASETS = {"digits": "digits are 8x8 scans"}
 
 
 DECISION_COMMAND = ("dvc exp run -S data.name=mnist_sample -S data.image_size=28 -S gan.steps=auto "
-                    "-S 'gan.seeds=[0,1,2]'")
+                    "-S 'gan.seeds=[0,1,2]' -S 'data.more_real=[100,200]'")
 
 
 def design_sentence(d: dict, real_accuracy: float) -> str:
@@ -227,11 +245,16 @@ def units_needed(vs: dict, half_width: float) -> int | None:
     return units_for_half_width(sd, half_width, alpha)
 
 
+def is_mix(name: str) -> bool:
+    """A mix of real and synthetic images, plain or on top of classic augmentation."""
+    return Variant.parse(name).kind in ("mix", "augmented_mix")
+
+
 def width_sentence(d: dict, tested: dict[str, dict]) -> str:
     """How wide the mixes' intervals are (the question's comparisons, which share one test unit;
     every tested variant when there are no mixes), and the design that would make them narrow
     enough to decide: more GAN seeds when the GAN draw is the unit, else more replicates."""
-    mixes = {v: s for v, s in tested.items() if v.startswith(MIX_PREFIX)} or tested
+    mixes = {v: s for v, s in tested.items() if is_mix(v)} or tested
     with_ci = {v: s for v, s in mixes.items() if s.get("ci_low") is not None}
     if not with_ci:
         return " One replicate gives no interval: raise classifier.replicates."
@@ -253,42 +276,98 @@ def width_sentence(d: dict, tested: dict[str, dict]) -> str:
             f"{unit}{per_seed}{caveat}.")
 
 
-def answer(summary: dict) -> str:
-    """The report's first paragraph: what the run can decide, the question answered from the
-    numbers, how wide the intervals are and what design would narrow them."""
-    d, variants = summary["design"], summary["variants"]
+def listed(tested: dict[str, dict]) -> str:
+    """Each comparison as 'name +x.xx points [low, high], Holm p', for the answer's sentences."""
+    return "; ".join(f"{v} {points(s['diff'])} points" + (f" {interval(s)}" if s["ci_low"] is not None else "")
+                     + f", Holm p {p_text(s['p_adjusted'])} ({short_verdict(s)})" for v, s in tested.items())
+
+
+def augmented_sentence(variants: dict[str, dict]) -> str:
+    """The practitioner's question first: on top of classic augmentation, what synthetic images change."""
+    on_top = {v: s for v, s in variants.items() if s["baseline"] == "augmented"}
+    if not on_top:
+        return ""
+    aug = variants["augmented"]
+    return (f"On top of classic augmentation (augmented: {aug['accuracy']:.4f} ± {aug['accuracy_std']:.4f}), adding "
+            f"synthetic images changes test accuracy by: {listed(on_top)}. ")
+
+
+def real_sentence(d: dict, variants: dict[str, dict]) -> str:
+    """The comparisons against real-only training: what differs significantly, and how large a
+    difference the others' intervals still allow."""
     real = variants["real"]
-    tested = {v: s for v, s in variants.items() if v != "real"}
-    found = [f"{v} {points(s['diff'])} points [{points(s['ci_low'])}, {points(s['ci_high'])}], Holm p "
-             f"{p_text(s['p_adjusted'])}" if s["ci_low"] is not None else f"{v} {points(s['diff'])} points, Holm p "
-             f"{p_text(s['p_adjusted'])}" for v, s in tested.items() if s["significant"]]
-    quiet = {v: s for v, s in tested.items() if not s["significant"]}
-    text = design_sentence(d, real["accuracy"]) + (
-        f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
-        f"{d['replicates']} paired replicates per variant at {d['steps']} optimizer steps each: "
-        + ("; ".join(found) if found else "no variant differs significantly") + ".")
+    against = {v: s for v, s in variants.items() if s["baseline"] == "real"}
+    found = {v: s for v, s in against.items() if s["significant"]}
+    quiet = {v: s for v, s in against.items() if not s["significant"]}
+    text = (f"Against real-only training ({real['accuracy']:.4f} ± {real['accuracy_std']:.4f}), from "
+            f"{d['replicates']} paired replicates per variant at {d['steps']} optimizer steps each: "
+            + (listed(found) if found else "no variant differs significantly") + ".")
     bounds = [largest_supported(s) for s in quiet.values()]
     if quiet and None not in bounds:
         who = f"the others ({', '.join(quiet)})" if found else ", ".join(quiet)
         conf = level(next(iter(quiet.values())))
         text += (f" Each of their {conf} intervals, taken alone, rules out differences larger than "
                  f"{100 * max(bounds):.2f} points for {who}.")
+    return text
+
+
+def answer(summary: dict) -> str:
+    """The report's first paragraph: what the run can decide, the practitioner's question (synthetic
+    images on top of augmentation), then against real-only training, how wide the intervals are and
+    what design would narrow them, and what the synthetic images are worth in real images."""
+    d, variants = summary["design"], summary["variants"]
+    tested = {v: s for v, s in variants.items() if v != "real"}
+    text = design_sentence(d, variants["real"]["accuracy"]) + augmented_sentence(variants) + real_sentence(d, variants)
     text += width_sentence(d, tested)
     text += (f" Whether {d['steps']} steps are on every variant's plateau is not judged in this run: "
-             "benchmarks/classifier_budget.py trains each variant at 4x the steps to measure it (on the 8x8 "
-             "digits demo at 450 steps and on mnist_sample at 800, every variant gained at most 0.5 points; "
-             "benchmarks/README.md).")
-    mixes = {v: s for v, s in tested.items() if v.startswith("mix_") and s["min_detectable"] is not None}
+             "benchmarks/classifier_budget.py trains each variant at 4x the steps to measure it (benchmarks/README.md "
+             "gives its result on the 8x8 digits demo and on mnist_sample).")
+    mixes = {v: s for v, s in tested.items() if is_mix(v) and s["min_detectable"] is not None}
     detectable = mixes or {v: s for v, s in tested.items() if s["min_detectable"] is not None}
     if detectable:
         low, high = (100 * f(s["min_detectable"] for s in detectable.values()) for f in (min, max))
         which = "the mixes" if mixes else "these variants"
         size = f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f} to {high:.2f}"
         text += (f" By the observed spread, this run would detect differences of about {size} points between "
-                 f"{which} and real with 80% power (after Holm's correction).")
+                 f"{which} and their baselines with 80% power (after Holm's correction).")
     text += f" GAN variance is {d['gan_variance']}."
+    text += worth_sentence(summary.get("worth"))
     text += synthetic_sentence(summary.get("quality", {}))
     return text
+
+
+def worth_count(place: dict) -> str:
+    """A worth in real images per class as text: '62', '<= 50' (no more than the scarce set), '> 200'."""
+    return {"below": f"≤ {place['count']:g}", "above": f"> {place['count']:g}"}.get(place["position"],
+                                                                                     f"{place['count']:.0f}")
+
+
+def worth_text(w: dict) -> str:
+    """'worth 62 real images per class [<= 50, 94], 12% of the headroom [-20%, 44%]'."""
+    span = f" [{worth_count(w['worth_low'])}, {worth_count(w['worth_high'])}]" if "worth_low" in w else ""
+    share = (f" [{100 * w['headroom_low']:.0f}%, {100 * w['headroom_high']:.0f}%]" if "headroom_low" in w else "")
+    return (f"worth {worth_count(w['worth'])} real images per class{span}, {100 * w['headroom_share']:.0f}% of the "
+            f"headroom{share}")
+
+
+def worth_sentence(worth: dict | None) -> str:
+    """What synthetic images are worth in real images: the learning curve, then the best variant
+    with synthetic images and classic augmentation alone, each placed on it."""
+    if not worth:
+        return ""
+    if worth["why_none"]:
+        return f" No worth in real images is given: {worth['why_none']}."
+    first, *more = worth["curve"]["points"]
+    steps = ", ".join(f"{p['count']:g} per class {p['accuracy']:.4f} ({points(p['gain'])} points)" for p in more)
+    text = f" Counted in real images (real-only at {first['count']:g} per class {first['accuracy']:.4f}; {steps})"
+    synthetic = {v: w for v, w in worth["variants"].items() if v != "augmented"}
+    parts = []
+    if synthetic:
+        best = max(synthetic, key=lambda v: (synthetic[v]["diff"], v))
+        parts.append(f"the best variant with synthetic images, {best}, is {worth_text(synthetic[best])}")
+    if "augmented" in worth["variants"]:
+        parts.append(f"classic augmentation alone is {worth_text(worth['variants']['augmented'])}")
+    return text + ": " + "; ".join(parts) + " (intervals map each gain's interval through the curve's mean)."
 
 
 def _text(x: float | None) -> str:
@@ -333,11 +412,14 @@ def inception_fid(quality: dict) -> dict:
 
 def ratio_series(results: dict[str, dict], mix_mode: str) -> list[dict]:
     """The accuracy-vs-ratio chart's series, for the DVC plot (`ratio_rows`) and the report's SVG
-    alike: the mixes as one line (one design, mix.mode) at their percent synthetic; synthetic only,
+    alike: the mixes as one line (one design, mix.mode) at their percent synthetic, the augmented
+    mixes as another; synthetic only,
     a point of its own at 100 (another design); real and augmented as reference lines (at 0 and 100).
     Each: {"name", "style": "line" | "points" | "reference", "points": [(percent, variant), ...]}."""
-    mixes = sorted((Variant.parse(v).percent_synthetic, v) for v in results if Variant.parse(v).kind == "mix")
-    series = [{"name": f"mix ({mix_mode} mode)", "style": "line", "points": mixes}] if mixes else []
+    series = []
+    for kind, name in (("mix", f"mix ({mix_mode} mode)"), ("augmented_mix", f"mix + augmentation ({mix_mode} mode)")):
+        line = sorted((Variant.parse(v).percent_synthetic, v) for v in results if Variant.parse(v).kind == kind)
+        series += [{"name": name, "style": "line", "points": line}] if line else []
     if "synthetic" in results:
         series.append({"name": "synthetic only", "style": "points",
                        "points": [(Variant.parse("synthetic").percent_synthetic, "synthetic")]})
@@ -358,3 +440,31 @@ def ratio_rows(results: dict[str, dict], mix_mode: str) -> str:
     lines = ["ratio\tvariant\tseries\taccuracy\taccuracy_std\taccuracy_low\taccuracy_high\tf1_macro"]
     lines += [row(ratio, v, s["name"]) for s in ratio_series(results, mix_mode) for ratio, v in s["points"]]
     return "\n".join(lines) + "\n"
+
+
+WORTH_CURVE_HEADER = ["real images per class", "variant", "accuracy", "gain over real (points)", "interval"]
+WORTH_HEADER = ["variant", "vs real (points)", "interval", "worth: real images per class", "interval",
+                "headroom share", "interval"]
+
+
+def worth_tables(worth: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """The report's worth section as text cells: the learning curve's rows (WORTH_CURVE_HEADER) and
+    each variant's worth (WORTH_HEADER)."""
+    curve = [[f"{p['count']:g}", p["variant"], f"{p['accuracy']:.4f}", points(p["gain"]),
+              "-" if p["gain_low"] is None else f"[{points(p['gain_low'])}, {points(p['gain_high'])}]"]
+             for p in (worth.get("curve") or {}).get("points", [])]
+    rows = [[v, points(w["diff"]), interval(w), worth_count(w["worth"]),
+             f"[{worth_count(w['worth_low'])}, {worth_count(w['worth_high'])}]" if "worth_low" in w else "-",
+             f"{100 * w['headroom_share']:.0f}%",
+             f"[{100 * w['headroom_low']:.0f}%, {100 * w['headroom_high']:.0f}%]" if "headroom_low" in w else "-"]
+            for v, w in worth["variants"].items()]
+    return curve, rows
+
+
+WORTH_NOTE = ("Real-only training at larger real counts per class (real_<n>: the scarce images plus more from the "
+              "same pool, never seen by a GAN or the judge; the same validation and test images; each at the step "
+              "budget of its own size) gives the learning curve, as paired gains over real. Each variant's gain over "
+              "real is placed on it by linear interpolation: the real images per class that would give the same "
+              "gain (≤: no more than the scarce set; >: beyond the largest count). Its interval maps the gain's "
+              "interval through the curve's mean (the curve's own interval is in the first table). Headroom share: "
+              "gain / the largest count's gain.")
