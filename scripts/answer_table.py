@@ -14,8 +14,9 @@ import platform
 import subprocess
 from pathlib import Path
 
-from synthmix.report.summary import p_text, points
-from synthmix.variants import MIX_PREFIX, Variant, all_variants
+from synthmix.report.markdown import md_table
+from synthmix.report.summary import WORTH_CURVE_HEADER, WORTH_HEADER, p_text, points, worth_tables
+from synthmix.variants import Variant, all_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,19 +37,32 @@ def code_version(repo: Path) -> str:
 
 
 def answer_rows(summary: dict) -> list[str]:
-    """One markdown row per variant: accuracy (mean ± std), difference from real, its interval,
-    Holm-adjusted p and the verdict's first words."""
-    rows = ["| variant | test accuracy (mean ± std) | difference (points) | interval | Holm p | verdict |",
-            "|---|---|---|---|---|---|"]
-    ratios = [Variant.parse(n).ratio for n in summary["variants"] if n.startswith(MIX_PREFIX)]
-    for name in (v.name for v in all_variants(sorted(ratios))):
+    """One markdown row per variant: accuracy (mean ± std), its baseline (augmented for an augmented
+    mix, real for the others), the difference from it, its interval, Holm-adjusted p and the
+    verdict's first words."""
+    rows = ["| variant | test accuracy (mean ± std) | against | difference (points) | interval | Holm p | verdict |",
+            "|---|---|---|---|---|---|---|"]
+    mixes = [Variant.parse(n) for n in summary["variants"] if Variant.parse(n).kind in ("mix", "augmented_mix")]
+    ratios = sorted({v.ratio for v in mixes})
+    for name in (v.name for v in all_variants(ratios, any(v.kind == "augmented_mix" for v in mixes))):
         v = summary["variants"][name]
         ci = "-" if v.get("ci_low") is None else f"[{points(v['ci_low'])}, {points(v['ci_high'])}]"
         p = "-" if v.get("p_adjusted") is None else p_text(v["p_adjusted"])
         verdict = v["verdict"].split(":")[0]
-        rows.append(f"| {name} | {v['accuracy']:.4f} ± {v['accuracy_std']:.4f} | "
+        rows.append(f"| {name} | {v['accuracy']:.4f} ± {v['accuracy_std']:.4f} | {v.get('baseline') or '-'} | "
                     f"{'-' if name == 'real' else points(v['diff'])} | {ci} | {p} | {verdict} |")
     return rows
+
+
+def worth_rows(summary: dict) -> list[str]:
+    """The learning curve and each variant's worth in real images as markdown tables, or why none."""
+    worth = summary.get("worth")
+    if not worth:
+        return []
+    if worth["why_none"]:
+        return [f"No worth in real images: {worth['why_none']}."]
+    curve, rows = worth_tables(worth)
+    return md_table(WORTH_CURVE_HEADER, curve) + [""] + md_table(WORTH_HEADER, rows)
 
 
 def main() -> None:
@@ -64,6 +78,10 @@ def main() -> None:
     print(f"{d['dataset']} {d['image_size']}x{d['image_size']}, {d['replicates']} paired replicates per variant, "
           f"{d['steps']} optimizer steps each, GAN seeds {d['gan_seeds']}:\n")
     print("\n".join(answer_rows(summary)))
+    worth = worth_rows(summary)
+    if worth:
+        print("\nWorth in real images per class (interpolated on the real-only learning curve):\n")
+        print("\n".join(worth))
 
 
 if __name__ == "__main__":

@@ -204,7 +204,7 @@ def test_outputs_exist_and_make_sense(repo):
         values = chart["content"]["data"]["values"]
         assert values and not any("<DVC_" in str(v) for v in chart["content"].values()), name
     series = {v["series"] for v in plots["data"]["validation accuracy per step"][0]["content"]["data"]["values"]}
-    assert series == {"real", "augmented", "synthetic", "mix_50"}
+    assert series == {"real", "augmented", "synthetic", "mix_50", "augmented_mix_50"}
     classes = {v["series"] for v in plots["data"]["GAN checkpoint score per step"][0]["content"]["data"]["values"]}
     assert classes == {"0", "1"}
     assert "metrics/gan/0/1/samples.png" in names and "metrics/gan/0/1/plots/metrics/loss_d.tsv" in names

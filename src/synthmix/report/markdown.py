@@ -118,11 +118,13 @@ def worth_lines(worth: dict | None) -> list[str]:
     if worth["why_none"]:
         return lines + [f"No worth in real images is given: {worth['why_none']}."]
     curve, rows = worth_tables(worth)
-    lines += [WORTH_NOTE, "", "| " + " | ".join(WORTH_CURVE_HEADER) + " |", "|---" * len(WORTH_CURVE_HEADER) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in curve]
-    lines += ["", "| " + " | ".join(WORTH_HEADER) + " |", "|---" * len(WORTH_HEADER) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += [WORTH_NOTE, ""] + md_table(WORTH_CURVE_HEADER, curve) + [""] + md_table(WORTH_HEADER, rows)
     return lines + [f"Skipped: {why}" for why in worth["skipped"]]
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table's lines from text cells."""
+    return ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
 def md_text(text: str) -> str:
