@@ -41,7 +41,7 @@ from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e
 from synthmix.classifier.replicate import train_replicate  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
-from synthmix.data.store import read_class_files, read_more_real, read_prepared  # noqa: E402
+from synthmix.data.store import read_class_files, read_prepared, with_more_real  # noqa: E402
 from synthmix.evaluate.stats import mean_std, units_for_half_width  # noqa: E402
 from synthmix.models.cnn import predict_logits  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
@@ -56,8 +56,10 @@ def synthetic_data(dataset: str, image_size: int, gan_seeds: int, replicates: in
     """A temporary repository with the pipeline run up to `synthesize` and `corrupt`."""
     repo = Path(tempfile.mkdtemp(prefix="synthmix-budget-"))
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    if (dataset, image_size) != (doc["data"]["name"], doc["data"]["image_size"]):
+        doc["gan"]["steps"] = "auto"      # this data's GAN budget; the shipped demo keeps its own (1000 at 8x8)
     doc["data"].update(name=dataset, image_size=image_size)
-    doc["gan"].update(seeds=list(range(gan_seeds)), steps="auto")   # auto: this image size's GAN budget
+    doc["gan"]["seeds"] = list(range(gan_seeds))
     doc["classifier"]["replicates"] = replicates
     if more_real is not None:
         doc["data"]["more_real"] = more_real
@@ -151,11 +153,11 @@ def training_data(variant: Variant, data, repo: Path):
     (None when the data could not fill it), the prepared data for every other variant."""
     if variant.kind != "more_real":
         return data
-    sets = read_more_real(repo / "data/more_real" / str(variant.count))
-    if isinstance(sets, str):
-        print(sets)
+    larger = with_more_real(data, repo / "data/more_real" / str(variant.count))
+    if isinstance(larger, str):
+        print(larger)
         return None
-    return replace(data, train=sets)
+    return larger
 
 
 def interval_replicates(diff: np.ndarray, mix: str) -> None:

@@ -62,7 +62,8 @@ def worth_rows(summary: dict) -> list[str]:
     if worth["why_none"]:
         return [f"No worth in real images: {worth['why_none']}."]
     curve, rows = worth_tables(worth)
-    return md_table(WORTH_CURVE_HEADER, curve) + [""] + md_table(WORTH_HEADER, rows)
+    return (md_table(WORTH_CURVE_HEADER, curve) + [""] + md_table(WORTH_HEADER, rows)
+            + [f"\nSkipped: {why}" for why in worth["skipped"]])
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ def main() -> None:
     read_runs = lambda v: [load_json(args.runs / v / str(s) / "scores.json") for s in replicates]  # noqa: E731
     runs = {v.name: read_runs(v.name) for v in variants}  # exactly the declared variants and replicates, never stale files
     results = evaluate_variants(runs, y, params.evaluate.alpha, params.robustness.failure_fraction)
-    worth = evaluate_worth(args.runs, params, data, runs, read_runs)
+    worth = evaluate_worth(args.runs, params, data, runs, results, read_runs)
     save_json(args.out / "worth.json", worth)
     fakes = {g: read_class_files(args.synthetic / str(g), classes) for g in params.gan.seeds}
     trts = [accuracy_per_class(load("real", s), fakes[gan_seed(s, params.gan.seeds)], classes, device)
@@ -62,7 +62,8 @@ def main() -> None:
     save_saliency(args.out, results, data, load, params.evaluate.saliency_per_class, device)
 
 
-def evaluate_worth(runs_dir: Path, params, data, runs: dict[str, list[dict]], read_runs) -> dict:
+def evaluate_worth(runs_dir: Path, params, data, runs: dict[str, list[dict]], results: dict[str, dict],
+                   read_runs) -> dict:
     """The real-data learning curve (real and each trained real_<n>) and every tested variant's
     worth in real images per class (synthmix.evaluate.worth); a real_<n> the data could not fill is
     listed with its reason."""
@@ -76,7 +77,9 @@ def evaluate_worth(runs_dir: Path, params, data, runs: dict[str, list[dict]], re
     y, alpha = data.test_labels, params.evaluate.alpha
     scarce = float(np.mean(list(data.meta["counts"]["train"].values())))     # per class (the mean if imbalanced)
     curve = learning_curve(runs["real"], scarce, trained, alpha, len(y)) if trained else None
-    vs_real = {v: compare_paired(r, runs["real"], y, alpha, 1) for v, r in runs.items() if v != "real"}
+    # against real for every variant: an augmented mix's test is against augmented, so it is computed anew
+    vs_real = {v: results[v]["vs_baseline"] if results[v]["vs_baseline"]["baseline"] == "real"
+               else compare_paired(r, runs["real"], y, alpha, 1) for v, r in runs.items() if v != "real"}
     return worth_in_real(curve, vs_real, skipped)
 
 

@@ -13,7 +13,6 @@ images of a class is refused. An augmented mix with mix.augmented off, or a real
 cannot fill, trains nothing and writes skipped.json (why) in both output folders. On a CPU the
 replicates run side by side, one torch thread each (synthmix.core.parallel).
 """
-import dataclasses
 import argparse
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from synthmix.core import runtime
 from synthmix.core.io import save_json
 from synthmix.core.parallel import map_one_thread_each
 from synthmix.core.stage import open_run_log, output_dir, run
-from synthmix.data.store import read_class_files, read_more_real, read_prepared, read_robustness
+from synthmix.data.store import read_class_files, read_prepared, read_robustness, with_more_real
 from synthmix.evaluate.score import score_run
 from synthmix.models.cnn import save_cnn
 from synthmix.params import load_params
@@ -47,15 +46,17 @@ def main() -> None:
     data, robustness = read_prepared(args.data), read_robustness(args.robustness)
     augment = params.augment.for_dataset(params.data.name) if variant.augments else params.augment
     models, runs = output_dir(args.models), output_dir(args.runs)      # removed whole if any replicate fails
-    larger = training_real(variant, args.more_real)
-    skipped = larger if isinstance(larger, str) else skip_reason(variant, params.mix.augmented)
+    if variant.kind == "more_real" and args.more_real is None:
+        raise ValueError(f"variant {variant} needs --more-real, its real training set")
+    # real_<n>: its larger real set stands in for the scarce one (or the reason there is none)
+    trained_on = with_more_real(data, args.more_real) if variant.kind == "more_real" else data
+    skipped = trained_on if isinstance(trained_on, str) else skip_reason(variant, params.mix.augmented)
     if skipped:
         for out in (models, runs):
             save_json(out / "skipped.json", {"variant": variant.name, "skipped": skipped})
         print(f"{variant}: {skipped}")
         return
-    if larger is not None:           # real_<n>: its larger real set stands in for the scarce one
-        data = dataclasses.replace(data, train=larger)
+    data = trained_on
 
     def replicate(s: int) -> str:
         g = gan_seed(s, params.gan.seeds) if variant.uses_synthetic else None
@@ -78,16 +79,6 @@ def main() -> None:
     workers = runtime.cpu_threads(rt) if device.type == "cpu" else 1
     for line in map_one_thread_each(replicate, range(p.replicates), workers):
         print(line)
-
-
-def training_real(variant: Variant, more_real: Path | None) -> dict | str | None:
-    """real_<n>'s real training set (class -> images) or why the data cannot fill it; None for the
-    other variants (they train on the prepared scarce set)."""
-    if variant.kind != "more_real":
-        return None
-    if more_real is None:
-        raise ValueError(f"variant {variant} needs --more-real, its real training set")
-    return read_more_real(more_real)
 
 
 def skip_reason(variant: Variant, augmented_mixes: bool) -> str | None:

@@ -366,6 +366,9 @@ def test_a_new_real_count_trains_only_its_stage_and_the_augmented_mixes_switch_o
     assert "augmented_mix_50" not in summary["variants"] and "augmented_mix_50" not in summary["worth"]["variants"]
     assert "On top of classic augmentation" not in (repo / "metrics/report.md").read_text()
     assert "On top of classic augmentation" not in json.dumps(summary)
+    set_params(repo, {"data": {"more_real": []}})        # the learning curve off: prepare and what reads it
+    assert repro(repo) == {"prepare", "evaluate", "report"}
+    assert "No worth in real images is given: data.more_real is empty" in (repo / "metrics/report.md").read_text()
 
 
 def test_robustness_change_recorrupts_once_and_never_retrains_a_gan(repo):

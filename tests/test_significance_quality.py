@@ -268,11 +268,11 @@ def test_html_report_has_every_section_and_embeds_its_images():
     assert "100 (≥ 50 per class)" in html and "Holm-adjusted" in html and "0.1000 ± 0.0100" in html
     assert "Standard FID/KID" in html and "42.50" in html and "95% interval" in html
     assert "GAN variance is not inside the replicates" in html and "digits" in html
-    # the worth section: the curve, and mix_50's +1 point at 1/4 of the way to 100 per class
+    # the worth section: the curve, and mix_50's +1 point a quarter of the way (in log count) to 100 per class
     assert "<td>real_100</td><td>0.8500</td><td>+4.00</td><td>[+3.00, +5.00]</td>" in html
-    assert "<td>mix_50</td><td>+1.00</td><td>[-1.00, +5.00]</td><td>62</td><td>[≤ 50, &gt; 100]</td><td>25%</td>" in html
-    assert "| mix_50 | +1.00 | [-1.00, +5.00] | 62 | [≤ 50, > 100] | 25% | [-25%, 125%] |" in worth_lines(worth)
-    assert "the best variant with synthetic images, mix_50, is worth 62 real images per class" in summary_answer(summary)
+    assert "<td>mix_50</td><td>+1.00</td><td>[-1.00, +5.00]</td><td>59</td><td>[≤ 50, &gt; 100]</td><td>25%</td>" in html
+    assert "| mix_50 | +1.00 | [-1.00, +5.00] | 59 | [≤ 50, > 100] | 25% | [-33%, 167%] |" in worth_lines(worth)
+    assert "the best variant with synthetic images and no augmentation, mix_50, is worth 59 real images per class" in summary_answer(summary)
     assert html.count("<svg") == 3                     # accuracy vs ratio, one robustness chart (blur), reliability
 
 

@@ -10,6 +10,7 @@ from synthmix.data.prepare import prepare, split_indices
 from synthmix.data.sources import load_digits
 from synthmix.data.store import Prepared, read_more_real, write_more_real
 from synthmix.evaluate.aggregate import evaluate_variants
+from synthmix.evaluate.stats import holm
 from synthmix.evaluate.worth import learning_curve, place_on_curve, worth_in_real
 from synthmix.mix import training_set
 from synthmix.params import AugmentParams, ClassifierParams, DataParams
@@ -106,8 +107,10 @@ def test_more_real_with_groups_keeps_whole_groups_out_of_val_and_test():
 
 def test_worth_is_interpolated_on_the_curve_inside_below_and_above():
     counts, gains = [50.0, 100.0, 200.0], [0.0, 0.04, 0.06]
-    assert place_on_curve(0.02, counts, gains) == {"position": "inside", "count": 75.0}
-    assert place_on_curve(0.05, counts, gains)["count"] == pytest.approx(150.0)
+    # linear in log(count): half way from 50 to 100 is sqrt(50 * 100)
+    assert place_on_curve(0.02, counts, gains) == {"position": "inside", "count": pytest.approx(70.7107, abs=1e-4)}
+    assert place_on_curve(0.05, counts, gains)["count"] == pytest.approx(141.4214, abs=1e-4)
+    assert place_on_curve(0.04, counts, [0.0, 0.04, 0.04])["position"] == "above"    # a flat curve cannot be read
     assert place_on_curve(-0.01, counts, gains) == {"position": "below", "count": 50.0}
     assert place_on_curve(0.0, counts, gains)["position"] == "below"
     assert place_on_curve(0.07, counts, gains) == {"position": "above", "count": 200.0}
@@ -118,8 +121,13 @@ def test_worth_is_interpolated_on_the_curve_inside_below_and_above():
     assert curve["points"][2]["gain"] == pytest.approx(0.06) and curve["points"][0]["gain_low"] is None
     worth = worth_in_real(curve, {"mix_50": {"diff": 0.02, "ci_low": -0.01, "ci_high": 0.07}}, ["real_400 skipped: x"])
     w = worth["variants"]["mix_50"]
-    assert w["worth"]["count"] == pytest.approx(75.0) and w["headroom_share"] == pytest.approx(1 / 3)
+    assert w["worth"]["count"] == pytest.approx(70.7107, abs=1e-4) and w["headroom_share"] == pytest.approx(1 / 3)
     assert w["worth_low"]["position"] == "below" and w["worth_high"]["position"] == "above"
+    # the interval joins the curve's: a gain interval inside the curve widens on its bounds
+    inner = worth_in_real(curve, {"v": {"diff": 0.03, "ci_low": 0.02, "ci_high": 0.04}}, [])["variants"]["v"]
+    assert inner["worth_low"]["count"] < place_on_curve(0.02, [50.0, 100, 200], [0.0, 0.04, 0.06])["count"]
+    assert inner["worth_high"]["count"] > place_on_curve(0.04, [50.0, 100, 200], [0.0, 0.04, 0.06])["count"]
+    assert inner["headroom_low"] < 0.02 / 0.06 < 0.04 / 0.06 < inner["headroom_high"]
     assert worth["skipped"] == ["real_400 skipped: x"] and worth["why_none"] is None
     flat = learning_curve(real, 50.0, {100: more[100], 200: more[100]}, 0.05, 1000)
     assert not flat["rising"] and "does not rise" in worth_in_real(flat, {}, [])["why_none"]
@@ -146,6 +154,8 @@ def test_holm_runs_over_the_enlarged_family_each_against_its_baseline():
     assert vs["real"] is None and {v: s["baseline"] for v, s in vs.items() if s} == {
         "augmented": "real", "synthetic": "real", "mix_50": "real", "augmented_mix_50": "augmented"}
     assert all(s["correction"] == "Holm over 4 tests" for s in vs.values() if s)
+    tested = [v for v in names if vs[v]]
+    assert [vs[v]["p_adjusted"] for v in tested] == pytest.approx(holm([vs[v]["p_value"] for v in tested]))
     # augmented_mix_50 equals augmented on average: its test is against augmented, not real (+5 points)
     assert abs(vs["augmented_mix_50"]["diff"]) < 0.01 and vs["augmented"]["diff"] > 0.04
     assert vs["augmented"]["significant"] and vs["synthetic"]["significant"]

@@ -155,6 +155,6 @@ def more_real_set(images: np.ndarray, per_class: list[np.ndarray | None], classe
     short = [c for c, i in zip(classes, per_class) if i is None]
     if short:
         return (f"real_{n} skipped: class {short[0]!r}{f' and {len(short) - 1} more' if len(short) > 1 else ''} "
-                f"hold fewer than {n} images beyond the test and validation images (data.more_real asks for {n} "
-                "per class); no worth in real images is counted on this count")
+                f"{'has' if len(short) == 1 else 'have'} fewer than {n} images beyond the test and validation "
+                f"images (data.more_real asks for {n} per class); no worth in real images is counted on this count")
     return {c: images[i] for c, i in zip(classes, per_class)}

@@ -9,6 +9,7 @@ more-real dir: <n>/<class>.npy per data.more_real count and <n>/meta.json (write
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def read_prepared(dir: Path) -> Prepared:
 
 def write_more_real(dir: Path, more_real: dict[int, dict[str, np.ndarray] | str]) -> None:
     """<dir>/<n>/: <class>.npy per class and meta.json {"count", "skipped": null}, or only meta.json
-    with "skipped": the reason. A folder per count, so stage train_more_real@<n> depends on its own."""
+    with "skipped": the reason. A folder per count, so stage train_more_real@<n> depends on its own;
+    counts.json lists them (the folder exists, an output DVC can save, with data.more_real empty)."""
+    save_json(Path(dir) / "counts.json", {"counts": sorted(more_real)})
     for n, sets in more_real.items():
         sub = Path(dir) / str(n)
         if isinstance(sets, str):
@@ -110,6 +113,17 @@ def read_more_real(dir: Path) -> dict[str, np.ndarray] | str:
     if meta["skipped"]:
         return meta["skipped"]
     return read_class_files(dir, meta["classes"])
+
+
+def with_more_real(data: Prepared, dir: Path) -> Prepared | str:
+    """The prepared data with one data.more_real count's larger real set (write_more_real's folder
+    `dir`) as its training set, or the reason the data could not fill it."""
+    sets = read_more_real(dir)
+    if isinstance(sets, str):
+        return sets
+    if list(sets) != data.class_names:
+        raise DataError(f"{dir}: classes {list(sets)} are not the prepared data's {data.class_names}")
+    return dataclasses.replace(data, train=sets)
 
 
 def read_class_files(dir: Path, class_names: list[str]) -> dict[str, np.ndarray]:

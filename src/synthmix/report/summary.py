@@ -352,7 +352,9 @@ def worth_text(w: dict) -> str:
 
 def worth_sentence(worth: dict | None) -> str:
     """What synthetic images are worth in real images: the learning curve, then the best variant
-    with synthetic images and classic augmentation alone, each placed on it."""
+    without augmentation (synthetic only or a mix), classic augmentation alone and the best
+    augmented mix, each placed on it; the last two side by side, since an augmented mix's gain over
+    real holds augmentation's own."""
     if not worth:
         return ""
     if worth["why_none"]:
@@ -360,14 +362,19 @@ def worth_sentence(worth: dict | None) -> str:
     first, *more = worth["curve"]["points"]
     steps = ", ".join(f"{p['count']:g} per class {p['accuracy']:.4f} ({points(p['gain'])} points)" for p in more)
     text = f" Counted in real images (real-only at {first['count']:g} per class {first['accuracy']:.4f}; {steps})"
-    synthetic = {v: w for v, w in worth["variants"].items() if v != "augmented"}
+    kinds = {v: Variant.parse(v).kind for v in worth["variants"]}
+    best = lambda wanted: max((v for v in kinds if kinds[v] in wanted),  # noqa: E731
+                              key=lambda v: (worth["variants"][v]["diff"], v), default=None)
     parts = []
-    if synthetic:
-        best = max(synthetic, key=lambda v: (synthetic[v]["diff"], v))
-        parts.append(f"the best variant with synthetic images, {best}, is {worth_text(synthetic[best])}")
+    if (plain := best(("synthetic", "mix"))) is not None:
+        parts.append(f"the best variant with synthetic images and no augmentation, {plain}, is "
+                     f"{worth_text(worth['variants'][plain])}")
     if "augmented" in worth["variants"]:
         parts.append(f"classic augmentation alone is {worth_text(worth['variants']['augmented'])}")
-    return text + ": " + "; ".join(parts) + " (intervals map each gain's interval through the curve's mean)."
+    if (on_top := best(("augmented_mix",))) is not None:
+        parts.append(f"augmentation with synthetic images ({on_top}) is {worth_text(worth['variants'][on_top])}")
+    return text + ": " + "; ".join(parts) + (" (each interval joins the gain's interval with the curve's own, "
+                                             "conservatively).")
 
 
 def _text(x: float | None) -> str:
@@ -464,7 +471,9 @@ def worth_tables(worth: dict) -> tuple[list[list[str]], list[list[str]]]:
 WORTH_NOTE = ("Real-only training at larger real counts per class (real_<n>: the scarce images plus more from the "
               "same pool, never seen by a GAN or the judge; the same validation and test images; each at the step "
               "budget of its own size) gives the learning curve, as paired gains over real. Each variant's gain over "
-              "real is placed on it by linear interpolation: the real images per class that would give the same "
-              "gain (≤: no more than the scarce set; >: beyond the largest count). Its interval maps the gain's "
-              "interval through the curve's mean (the curve's own interval is in the first table). Headroom share: "
-              "gain / the largest count's gain.")
+              "real is placed on it: the real images per class that would give the same "
+              "gain, interpolated linearly in log(count) (≤: no more than the scarce set; >: beyond the largest "
+              "count). Its interval joins the gain's interval with the curve's (first table), conservatively: the "
+              "gain's low end on the curve's upper bound, its high end on the lower bound. Headroom share: gain / "
+              "the largest count's gain. An augmented mix's gain over real holds augmentation's own: compare it "
+              "with augmented's row.")
