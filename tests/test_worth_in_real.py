@@ -8,13 +8,14 @@ import synthmix.classifier.train as train_module
 from synthmix.classifier.replicate import train_replicate
 from synthmix.data.prepare import prepare, split_indices
 from synthmix.data.sources import load_digits
-from synthmix.data.store import Prepared, read_more_real, write_more_real
+from synthmix.data.store import read_more_real, write_more_real
 from synthmix.evaluate.aggregate import evaluate_variants
 from synthmix.evaluate.stats import holm
 from synthmix.evaluate.worth import learning_curve, place_on_curve, worth_in_real
 from synthmix.mix import training_set
 from synthmix.params import AugmentParams, ClassifierParams, DataParams
 from synthmix.variants import Variant, all_variants, more_real_variants
+from test_verdict import _tiny_data
 
 
 def test_variant_names_round_trip_and_know_their_baseline():
@@ -30,16 +31,8 @@ def test_variant_names_round_trip_and_know_their_baseline():
     assert [v.name for v in more_real_variants([200, 100])] == ["real_100", "real_200"]
 
 
-def _tiny(seed: int = 0) -> tuple[Prepared, dict]:
-    rng = np.random.default_rng(seed)
-    img = lambda n: rng.integers(0, 256, (n, 8, 8, 1), dtype=np.uint8)  # noqa: E731
-    data = Prepared({"a": img(12), "b": img(12)}, img(6), np.arange(6) % 2, img(6), np.arange(6) % 2,
-                    {"classes": ["a", "b"]})
-    return data, {"a": img(40), "b": img(40)}
-
-
 def test_augmented_mix_trains_on_the_mix_set_augmented_from_augmented_weights(monkeypatch):
-    data, fake = _tiny()
+    data, fake = _tiny_data()        # the tiny prepared data and GAN images of the paired-design tests
     plain = training_set(Variant("mix", 50), data.train, fake, ["a", "b"], "add", 1, seed=7)
     on_top = training_set(Variant("augmented_mix", 50), data.train, fake, ["a", "b"], "add", 1, seed=7)
     assert np.array_equal(plain[0], on_top[0]) and np.array_equal(plain[1], on_top[1]) and plain[2] == on_top[2]
@@ -90,6 +83,9 @@ def test_more_real_sets_extend_the_scarce_split_and_leave_it_byte_identical(tmp_
     assert out.more_real[100]["3"][:60].tobytes() == out.more_real[60]["3"].tobytes()   # a curve of supersets
     # digits has about 180 images a class: 150 more than test + val leave is skipped, with the reason
     assert isinstance(out.more_real[150], str) and "fewer than 150 images beyond the test and validation" in out.more_real[150]
+    # a count not above the scarce set adds nothing: skipped with the reason, never a failure
+    small = prepare(raw.images, raw.labels, meta, DataParams(**kw, more_real=[30])).more_real[30]
+    assert "30 images per class are not more than data.per_class (30" in small
     write_more_real(tmp_path, out.more_real)
     assert read_more_real(tmp_path / "150") == out.more_real[150]
     assert np.array_equal(read_more_real(tmp_path / "60")["7"], out.more_real[60]["7"])

@@ -72,7 +72,8 @@ class DataParams:
                               doc="larger real training sets, images per class, each trained real-only (variant "
                               "real_<n>, stage train_more_real@<n>) to count what synthetic images are worth in real "
                               "images; drawn from the images the scarce split leaves unused, never seen by a GAN or "
-                              "the judge; a count the dataset cannot fill is skipped and said; [] = off")
+                              "the judge; a count the dataset cannot fill, or not above data.per_class, is skipped "
+                              "and said; [] = off")
 
     def per_class_of(self, name: str) -> int:
         return self.per_class[name] if isinstance(self.per_class, dict) else self.per_class
@@ -460,16 +461,6 @@ def _check_gan(p: Params) -> None:
                           "or gan.freeze_d_blocks: 0")
 
 
-def _check_more_real(p: Params) -> None:
-    """Each data.more_real count must enlarge every class's scarce training set: real_<n> holds the
-    scarce images plus more (a superset), so n must exceed the largest data.per_class."""
-    largest = max(p.data.per_class_of(c) for c in p.data.classes)
-    for i, n in enumerate(p.data.more_real):
-        if n <= largest:
-            raise ParamsError(f"params: data.more_real[{i}] = {n}: must be larger than data.per_class ({largest} "
-                              "for the largest class), since real_<n> adds real images to the scarce training set")
-
-
 def _check_combination(p: Params) -> None:
     """Rules that involve more than one key."""
     for i, name in enumerate(p.data.classes):
@@ -503,7 +494,6 @@ def _check_combination(p: Params) -> None:
                               f"for every class in data.classes and no other"
                               + (f"; missing {missing}" if missing else "") + (f"; not in data.classes {extra}" if extra else ""))
     _check_gan(p)
-    _check_more_real(p)
     for section in ("judge", "classifier"):
         c = getattr(p, section)
         if c.pretrained and c.arch == "cnn":

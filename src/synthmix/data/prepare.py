@@ -146,12 +146,17 @@ def prepare(images: np.ndarray, labels: np.ndarray, raw_meta: dict, p: DataParam
         train={c: images[i] for c, i in zip(p.classes, parts["train"])},
         val_images=images[val], val_labels=new_labels[val],
         test_images=images[test], test_labels=new_labels[test], meta=meta,
-        more_real={n: more_real_set(images, parts[f"more_{n}"], p.classes, n) for n in p.more_real})
+        more_real={n: more_real_set(images, parts[f"more_{n}"], p.classes, n, max(map(len, parts["train"])))
+                   for n in p.more_real})
 
 
-def more_real_set(images: np.ndarray, per_class: list[np.ndarray | None], classes: list[str],
-                  n: int) -> dict[str, np.ndarray] | str:
-    """One larger real training set (class -> uint8 (n, S, S, C)), or why the data cannot fill it."""
+def more_real_set(images: np.ndarray, per_class: list[np.ndarray | None], classes: list[str], n: int,
+                  scarce: int) -> dict[str, np.ndarray] | str:
+    """One larger real training set (class -> uint8 (n, S, S, C)), or why there is none: the data
+    cannot fill it, or n is not above the scarce set's largest class (`scarce`), so it adds nothing."""
+    if n <= scarce:
+        return (f"real_{n} skipped: {n} images per class are not more than data.per_class ({scarce} for the "
+                "largest class), so this count adds no real image; use data.more_real counts above it")
     short = [c for c, i in zip(classes, per_class) if i is None]
     if short:
         return (f"real_{n} skipped: class {short[0]!r}{f' and {len(short) - 1} more' if len(short) > 1 else ''} "
