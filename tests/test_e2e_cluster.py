@@ -129,7 +129,7 @@ def test_run_survives_a_killed_worker_and_restores_what_plain_repro_writes(submi
     assert (submitter / "dvc.lock").read_bytes() == (plain / "dvc.lock").read_bytes()
     assert repro(submitter) == set()
     assert "up to date" in dvc(submitter, "status").stdout
-    assert remote_entries_are_whole(submitter.parent / "store") == 17
+    assert remote_entries_are_whole(submitter.parent / "store") == 19
 
 
 def test_a_stage_failing_on_a_bad_param_fails_the_run_once_with_its_line(submitter, cluster):
