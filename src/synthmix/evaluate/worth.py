@@ -35,7 +35,7 @@ def place_on_curve(gain: float, counts: list[float], gains: list[float]) -> dict
     strictly cannot be read: a gain above 0 then lands "above" (nothing on it is ruled out)."""
     if gain <= gains[0]:
         return {"position": "below", "count": counts[0]}
-    if gain > gains[-1] or any(b <= a for a, b in zip(gains, gains[1:])):
+    if gain > gains[-1] or not rises(gains):
         return {"position": "above", "count": counts[-1]}
     return {"position": "inside", "count": float(np.exp(np.interp(gain, gains, np.log(counts))))}
 
@@ -55,7 +55,12 @@ def learning_curve(real_runs: list[dict], scarce_count: float, more: dict[int, l
         points.append({"count": n, "variant": f"real_{n}", "accuracy": float(np.mean(acc(more[n]))),
                        "gain": d["diff"], "gain_low": d["ci_low"], "gain_high": d["ci_high"]})
     gains = [p["gain"] for p in points]
-    return {"points": points, "rising": bool(len(points) > 1 and all(b > a for a, b in zip(gains, gains[1:])))}
+    return {"points": points, "rising": len(points) > 1 and rises(gains)}
+
+
+def rises(values: list[float]) -> bool:
+    """Whether each value is above the one before it (a curve a gain can be read off)."""
+    return all(b > a for a, b in zip(values, values[1:]))
 
 
 def worth_of(vs_real: dict, curve: dict) -> dict:
