@@ -472,9 +472,14 @@ def test_sweep_then_metrics_diff_of_its_experiments_on_a_fresh_clone(repo, tmp_p
     submitted = set(re.findall(r"^\[(\S+)\] done in", second.stdout, re.MULTILINE))
     assert submitted == {"train_mix@75", "train_augmented_mix@75", "evaluate", "report"}, second.stdout
     assert f"{len(submitted)}/{len(submitted)}" in second.stderr           # the bar of stages done/total
-    header = next(line for line in second.stdout.splitlines() if "Experiment" in line)
-    assert "acc.real" in header and "pts.mix_75" in header
-    assert "mix.ratios" not in header and "p_holm" not in header              # no params, only acc and pts
+    # the sweep ends with `synthmix show`: a block per run, the params it changed, a row per variant
+    shown = run([sys.executable, "-m", "synthmix", "show"], repo).stdout
+    assert shown in second.stdout and max(len(line) for line in shown.splitlines()) <= 100
+    blocks = {b.split(":")[0]: b for b in shown.split("\n\n")}
+    assert "changed: mix.ratios=[75]" in blocks["sweep-b-75"] and "changed: mix.ratios=[25]" in blocks["sweep-a-25"]
+    row = re.search(r"^  mix_75 +(0\.\d{4})  real +([+-]\d+\.\d\d) \[", blocks["sweep-b-75"], re.MULTILINE)
+    assert row and 0 < float(row[1]) <= 1 and "  mix_75 " not in blocks["sweep-a-25"]
+    assert re.search(r"^  augmented_mix_75 +0\.\d{4}  augmented ", blocks["sweep-b-75"], re.MULTILINE)
     # a compact `dvc exp show`: the headline only (per-run files are outputs, not metrics)
     columns = metric_columns(json.loads(dvc(repo, "exp", "show", "--json").stdout))
     assert columns["sweep-a-25"] and max(len(c) for c in columns.values()) <= 60

@@ -7,6 +7,7 @@
                                       --cluster C; with --generate up to synthesize
   synthmix sweep --jobs N R [R..]     one experiment per mix.ratios setting: all their stages on the
                                       cluster (shared ones once), then `dvc exp run --temp` each
+  synthmix show                       the answer of the workspace and of each experiment, a block each
 
 All only call DVC: every result is a normal DVC stage result (cached, in dvc.lock, pushable).
 """
@@ -14,13 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
-
-
-def dvc(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dvc", *args], text=True)
 
 
 def visible_gpus() -> list[str]:
@@ -111,12 +107,6 @@ def parse_ratio_settings(settings: list[str]) -> list[list[int]]:
     return out
 
 
-# The table `synthmix sweep` ends with, and the README's one-liner: the experiment, each variant's
-# test accuracy and its paired difference from real in points (metrics/headline.json), no params;
-# --no-pager so that it prints (DVC pipes a tall table into `less` otherwise).
-COMPACT_SHOW = ("exp", "show", "--no-pager", "--drop", ".*", "--keep", r"^(Experiment|acc\..*|pts\..*)$")
-
-
 def sweep(args: argparse.Namespace) -> int:
     """One experiment per mix.ratios setting: every setting's out-of-date stages through the cluster
     runner at once (a stage two settings share runs once), then each experiment recorded with
@@ -137,8 +127,15 @@ def sweep(args: argparse.Namespace) -> int:
     experiments = {"-".join([*filter(None, [args.name_prefix]), *map(str, ratios)]): {"mix.ratios": ratios}
                    for ratios in settings}
     status = sweep_on_cluster(Path.cwd(), spec, experiments, gpus)
-    dvc(*COMPACT_SHOW)
+    show(args)                            # every experiment's answer, as `synthmix show` prints it
     return status
+
+
+def show(args: argparse.Namespace) -> int:
+    """The answer table of the workspace and of each experiment (`dvc exp show` has a column per param)."""
+    from synthmix.show import main as show_runs
+
+    return show_runs(Path("."))
 
 
 class Parser(argparse.ArgumentParser):
@@ -173,6 +170,7 @@ def build_parser() -> Parser:
     s.add_argument("--jobs", "-j", type=int, default=2, help="stages at once on the default local cluster (default 2)")
     s.add_argument("--cluster", "-c", help=cluster_help)
     s.add_argument("--name-prefix", default="ratios", help="experiment names: <prefix>-<ratios>")
+    sub.add_parser("show", help="the answer of the workspace and of each experiment, one block each, at 100 columns")
     return ap
 
 
@@ -189,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from synthmix.cluster.runner import RunFailed      # imports no Dask: the extra is checked per command
 
     try:
-        return {"run": run, "train-gans": train_gans, "sweep": sweep}[args.command](args)
+        return {"run": run, "train-gans": train_gans, "sweep": sweep, "show": show}[args.command](args)
     except (ParamsError, DataError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
