@@ -1,0 +1,100 @@
+"""The docs' tables of results are fragments written by the runs that make them (synthmix.fragments):
+every page holds its fragments verbatim, and every script still writes its committed fragment's shape."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from synthmix import fragments
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs/results"
+PAGES = [ROOT / "README.md", ROOT / "benchmarks/README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [p for p in PAGES if RESULTS not in p.parents]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def committed(name: str) -> list[tuple]:
+    return fragments.shape((RESULTS / name).read_text())
+
+
+def test_every_page_holds_its_fragments_verbatim_and_every_fragment_is_shown():
+    shown = set()
+    for page in PAGES:
+        text = page.read_text()
+        assert fragments.include(text) == text, f"{page.relative_to(ROOT)}: run python -m synthmix.fragments include"
+        shown |= set(fragments.included(text))
+    assert shown == {f"docs/results/{p.name}" for p in RESULTS.glob("*.md")}
+
+
+def test_every_fragment_says_which_script_command_code_and_machine_wrote_it():
+    for path in RESULTS.glob("*.md"):
+        first = path.read_text().splitlines()[0]
+        m = fragments.ORIGIN.match(first)
+        assert m, f"{path.name}: first line is not an origin line: {first}"
+        assert (ROOT / m[1]).is_file() and m[2] and m[3] != "unknown"
+
+
+def test_include_fills_stale_copies_and_names_a_missing_fragment(tmp_path):
+    (tmp_path / "docs/results").mkdir(parents=True)
+    (tmp_path / "docs/results/a.md").write_text("<!-- written by x.py: `x`, code 1, cpu -->\n| a |\n|---|\n| 1 |\n")
+    page = "intro\n<!-- begin docs/results/a.md -->\nold table\n<!-- end docs/results/a.md -->\nafter\n"
+    filled = fragments.include(page, tmp_path)
+    assert filled == page.replace("old table\n", (tmp_path / "docs/results/a.md").read_text())
+    assert fragments.include(filled, tmp_path) == filled
+    with pytest.raises(FileNotFoundError, match="docs/results/b.md"):
+        fragments.include(page.replace("a.md", "b.md"), tmp_path)
+
+
+def test_shape_sees_a_new_column_but_not_new_numbers_or_rows():
+    table = "<!-- written by s.py: `s`, code 1, cpu -->\n| v | acc |\n|---|---|\n| real | 0.9 |\n"
+    assert fragments.shape(table) == fragments.shape(table.replace("0.9", "0.8") + "| mix_25 | 0.7 |\n")
+    assert fragments.shape(table) != fragments.shape(table.replace("| v | acc |", "| v | acc | std |"))
+    assert fragments.shape(table) != fragments.shape(table + "| mix_25 | 0.7 | 0.1 |\n")
+
+
+def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_path):
+    import pipeline
+
+    rows = [{"argv": ["stages/train_gan.py", "--class", "0"], "seconds": 3.0, "peak_rss_mib": 700},
+            {"argv": ["stages/train_classifier.py", "--variant", "mix_25"], "seconds": 17.0, "peak_rss_mib": 500}]
+    text = fragments.write(tmp_path / "f.md", "benchmarks/pipeline.py", "python benchmarks/pipeline.py",
+                           pipeline.cost_body(280.0, 2, 1.5, 1.6, rows), "abc")
+    assert fragments.shape(text) == committed("pipeline-demo.md")
+    assert "| train_classifier mix_25 | 1 | 17.0 |" in text
+
+
+@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-new-variants.md"])
+def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name):
+    if not (RESULTS / name).exists():
+        pytest.skip(f"{name} not written yet")
+    import classifier_budget
+    from synthmix.variants import Variant
+
+    variants = [Variant.parse(n) for n in ("real", "augmented_mix_50", "real_100")]
+    acc = {(v.name, m): [0.95, 0.96] for v in variants for m in (1.0, 4.0)}
+    table = classifier_budget.budget_table(variants, [1.0, 4.0], acc, {v.name: 800 for v in variants})
+    text = fragments.write(tmp_path / "f.md", "benchmarks/classifier_budget.py", "python benchmarks/classifier_budget.py",
+                           ["head", "", *table], "abc")
+    assert fragments.shape(text) == committed(name)
+    assert "| augmented_mix_50 | 800 | 0.9550 ± 0.0071 | 0.9550 ± 0.0071 | +0.00 | yes |" in text
+
+
+def test_the_answer_script_writes_the_committed_answer_fragments_shape(tmp_path):
+    """From a run's summary.json (the e2e tests check it on a real run: test_e2e.py)."""
+    answer_body = answer_script().answer_body
+    summary = json.loads((ROOT / "tests/data/summary.json").read_text())
+    text = fragments.write(tmp_path / "f.md", "scripts/answer_table.py", "dvc repro", answer_body(summary), "abc")
+    assert fragments.shape(text) == committed("demo-answer.md") == committed("mnist-answer.md")
+
+
+def answer_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("answer_table", ROOT / "scripts/answer_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
