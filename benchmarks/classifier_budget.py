@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e tests use)
 
+from synthmix import fragments  # noqa: E402
 from synthmix.classifier.replicate import train_replicate  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
@@ -104,6 +105,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
     ap.add_argument("--variants", help="comma-separated variant names to train (default: every variant)")
     ap.add_argument("--more-real", help="data.more_real counts, comma-separated (default: params.yaml's)")
+    ap.add_argument("--out", type=Path, help="also write the table as this docs fragment (docs/results/...)")
     ap.add_argument("--repo", type=Path, help="reuse a repository kept by an earlier run (--keep) of this dataset: "
                     "its prepared data and synthetic images; the classifier params are this checkout's")
     args = ap.parse_args()
@@ -121,10 +123,11 @@ def main() -> None:
     synthetic = {g: read_class_files(repo / "data/synthetic/filtered" / str(g), data.class_names) for g in params.gan.seeds}
     real_images = sum(len(x) for x in data.train.values())
     shipped = params.classifier.budget(real_images, data.test_images.shape[1])
-    print(f"{args.dataset} {args.image_size}x{args.image_size}: {real_images} real training images, "
-          f"{len(data.test_labels)} test images; {args.replicates} replicates, GAN seeds {params.gan.seeds}; "
-          f"shipped classifier.steps = {params.classifier.steps} -> {shipped} steps of {params.classifier.batch_size}; "
-          f"pipeline up to synthesize {time.perf_counter() - t0:.0f} s\n")
+    head = (f"{args.dataset} {args.image_size}x{args.image_size}: {real_images} real training images, "
+            f"{len(data.test_labels)} test images; {args.replicates} replicates, GAN seeds {params.gan.seeds}; "
+            f"shipped classifier.steps = {params.classifier.steps} -> {shipped} steps of "
+            f"{params.classifier.batch_size}; pipeline up to synthesize {time.perf_counter() - t0:.0f} s")
+    print(head + "\n")
     multiples = sorted({float(m) for m in args.multiples.split(",")} | {1.0, 4.0})   # the test compares 1x with 4x
     variants = all_variants(params.mix.ratios, params.mix.augmented) + more_real_variants(params.data.more_real)
     if args.variants:
@@ -136,16 +139,28 @@ def main() -> None:
     acc = {(v.name, m): run_budget(v, max(1, int(round(m * own[v.name]))), trains[v.name], synthetic, params,
                                    args.replicates, device)
            for m in multiples for v in variants if v.name in trains}
-    print("| variant | 1x steps | " + " | ".join(f"{m:g}x" for m in multiples) + " | 4x - 1x (points) | on its plateau |")
-    print("|---|---|" + "---|" * (len(multiples) + 2))
-    for v in (v for v in variants if v.name in trains):
-        gain = 100 * (np.mean(acc[v.name, 4.0]) - np.mean(acc[v.name, 1.0]))
-        cells = " | ".join("{:.4f} ± {:.4f}".format(*mean_std(acc[v.name, m])) for m in multiples)
-        print(f"| {v} | {own[v.name]} | {cells} | {gain:+.2f} | {'yes' if gain <= PLATEAU_POINTS else 'NO'} |")
+    trained = [v for v in variants if v.name in trains]
+    table = budget_table(trained, multiples, acc, own)
+    print("\n".join(table))
+    if args.out:
+        fragments.write(args.out, "benchmarks/classifier_budget.py", "python benchmarks/classifier_budget.py "
+                        + " ".join(sys.argv[1:]), [head.strip(), "", *table])
     mix = Variant("mix", max(params.mix.ratios)).name
     if (mix, 1.0) in acc and ("real", 1.0) in acc:
         interval_replicates(np.asarray(acc[mix, 1.0]) - np.asarray(acc["real", 1.0]), mix)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+
+
+def budget_table(variants: list[Variant], multiples: list[float], acc: dict, own: dict) -> list[str]:
+    """Accuracy (mean ± std over replicates) per variant and budget, the 4x - 1x gain and whether it
+    is within PLATEAU_POINTS, as markdown rows."""
+    rows = ["| variant | 1x steps | " + " | ".join(f"{m:g}x" for m in multiples) + " | 4x - 1x (points) | on its plateau |",
+            "|---|---|" + "---|" * (len(multiples) + 2)]
+    for v in variants:
+        gain = 100 * (np.mean(acc[v.name, 4.0]) - np.mean(acc[v.name, 1.0]))
+        cells = " | ".join("{:.4f} ± {:.4f}".format(*mean_std(acc[v.name, m])) for m in multiples)
+        rows.append(f"| {v} | {own[v.name]} | {cells} | {gain:+.2f} | {'yes' if gain <= PLATEAU_POINTS else 'NO'} |")
+    return rows
 
 
 def training_data(variant: Variant, data, repo: Path):

@@ -6,7 +6,7 @@ cache are untouched. The baseline, measured in the same run, is the bare start-u
 process (python + importing torch and the synthmix training modules): the floor a stage cannot go
 below, which DVC pays once per stage.
 
-    python benchmarks/pipeline.py [--params-override gan.steps=100 ...] [--keep]
+    python benchmarks/pipeline.py [--params-override gan.steps=100 ...] [--keep] [--out docs/results/pipeline-demo.md]
 
 With --source DIR the run uses another checkout's code and shipped params (its tracked files, copied
 into the temporary repository, whose src/ comes first on PYTHONPATH for every stage): e.g. a worktree of the previous main, so two runs of
@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e tests use)
 
+from synthmix import fragments  # noqa: E402
+
 
 def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
@@ -57,6 +59,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
     ap.add_argument("--source", type=Path, default=ROOT, help="the checkout whose code and params.yaml run")
     ap.add_argument("--targets", nargs="*", default=[], help="stages to reproduce (default: all)")
+    ap.add_argument("--out", type=Path, help="also write the figures as this docs fragment (docs/results/...)")
     args = ap.parse_args()
     source = args.source.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="synthmix-bench-"))
@@ -95,6 +98,11 @@ def main() -> None:
     print(f"\nmax peak RSS of any stage: {max(r['peak_rss_mib'] for r in rows):.0f} MiB; "
           f"stage work total {sum(r['seconds'] for r in rows):.1f} s of {full:.1f} s wall")
     print_kinds(rows, startup)
+    if args.out:
+        command = " ".join(["python benchmarks/pipeline.py", *(f"--params-override {o!r}" for o in args.params_override),
+                            *(["--targets", *args.targets] if args.targets else [])])
+        fragments.write(args.out, "benchmarks/pipeline.py", command,
+                        cost_body(full, n_stages, startup, noop, rows), git_version(source))
     if args.keep:
         print(f"kept {repo}")
     else:
@@ -106,13 +114,31 @@ def git_version(source: Path) -> str:
     return out.stdout.strip() or "(no git)"
 
 
-def print_kinds(rows: list[dict], startup: float) -> None:
-    """Work per stage kind (the stage script, with the classifier variants told apart): count,
-    total and mean seconds, and the total with each stage process's start-up added."""
+def stage_kinds(rows: list[dict]) -> dict[str, list[float]]:
+    """Work seconds per stage kind: the stage script, with the classifier variants told apart."""
     kinds: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         script = Path(r["argv"][0]).stem
         kinds[script + (" " + r["argv"][2] if script == "train_classifier" else "")].append(r["seconds"])
+    return kinds
+
+
+def cost_body(full: float, n_stages: int, startup: float, noop: float, rows: list[dict]) -> list[str]:
+    """The run's cost as a docs fragment: the totals, then the work per stage kind as a table."""
+    body = [f"`dvc repro` from scratch: **{full:.1f} s** for {n_stages} stages ({n_stages * startup:.0f} s of it "
+            f"stage start-up at {startup:.2f} s each); a no-op `dvc repro` {noop:.2f} s; largest stage peak RSS "
+            f"{max(r['peak_rss_mib'] for r in rows):.0f} MiB.", "",
+            "| stage kind | stages | work s | mean s | work + start-up s |", "|---|---|---|---|---|"]
+    for kind, secs in stage_kinds(rows).items():
+        body.append(f"| {kind} | {len(secs)} | {sum(secs):.1f} | {sum(secs) / len(secs):.2f} | "
+                    f"{sum(secs) + len(secs) * startup:.1f} |")
+    return body
+
+
+def print_kinds(rows: list[dict], startup: float) -> None:
+    """Work per stage kind (the stage script, with the classifier variants told apart): count,
+    total and mean seconds, and the total with each stage process's start-up added."""
+    kinds = stage_kinds(rows)
     print(f"\n{'stage kind':40s} {'count':>5s} {'work s':>8s} {'mean s':>7s} {'+ start-up s':>13s}")
     for kind, secs in kinds.items():
         print(f"{kind:40s} {len(secs):5d} {sum(secs):8.1f} {sum(secs) / len(secs):7.2f} "
