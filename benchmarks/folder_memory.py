@@ -57,7 +57,7 @@ def write_photos(root: Path, n: int) -> None:
 
 def child(folder: Path, out: Path) -> None:
     """Read the folder as the download stage does and write data/raw; print peak RSS and timings."""
-    from synthmix.data.sources import load_source
+    from synthmix.data.datasets.registry import load_source
     from synthmix.data.store import write_raw
 
     t0 = time.perf_counter()

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
-from synthmix.data.sources import load_digits  # noqa: E402
+from synthmix.data.datasets.digits import load_digits  # noqa: E402
 from synthmix.classifier.train import fit  # noqa: E402
 from synthmix.evaluate.frechet import frechet_distance  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402

@@ -45,7 +45,7 @@ from synthmix.classifier.train import fit  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
-from synthmix.data.sources import load_source  # noqa: E402
+from synthmix.data.datasets.registry import load_source  # noqa: E402
 from synthmix.evaluate.stats import clustered_difference, mean_std  # noqa: E402
 from synthmix.evaluate.synthetic_quality import memorisation_audit  # noqa: E402
 from synthmix.gan.sample import sample  # noqa: E402

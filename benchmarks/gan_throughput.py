@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from synthmix.core.runtime import seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
-from synthmix.data.sources import load_digits  # noqa: E402
+from synthmix.data.datasets.digits import load_digits  # noqa: E402
 from synthmix.gan.losses import get_loss  # noqa: E402
 from synthmix.gan.train import GanRun, model_config, train_gan  # noqa: E402
 from synthmix.models.gan import Discriminator, Generator  # noqa: E402

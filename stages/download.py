@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from synthmix.core.stage import run
-from synthmix.data.sources import load_source
+from synthmix.data.datasets.registry import load_source
 from synthmix.data.store import write_raw
 from synthmix.params import load_params
 

@@ -7,7 +7,8 @@ import pytest
 
 from synthmix.core.errors import DataError
 from synthmix.data.prepare import prepare, resize
-from synthmix.data.sources import load_digits, load_source
+from synthmix.data.datasets.digits import load_digits
+from synthmix.data.datasets.registry import load_source
 from synthmix.params import DataParams
 
 
@@ -111,7 +112,8 @@ def test_prepare_keeps_colour_and_resizes():
 
 
 def test_sources_are_written_without_machine_paths(tmp_path):
-    from synthmix.data.sources import installed_package_dir, load_source, portable_source
+    from synthmix.data.datasets.base import installed_package_dir
+    from synthmix.data.datasets.registry import portable_source
 
     root = tmp_path / "downloads"
     assert portable_source(root / "mnist" / "x.gz", root) == "data.root/mnist/x.gz"

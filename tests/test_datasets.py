@@ -14,29 +14,35 @@ from PIL import Image
 
 import fakes
 from synthmix.core.errors import DataError
-from synthmix.data import sources
+from synthmix.data.datasets import cifar10
+from synthmix.data.datasets.registry import DATASETS, load_source
 from synthmix.data.fetch import content_digest, safe_extract
 from synthmix.data.folder import read_image_folder
-from synthmix.data.sources import REMOTES, load_source
+
+
+def set_remotes(monkeypatch, name: str, remotes) -> None:
+    """Make `remotes` the dataset's published files for this test."""
+    monkeypatch.setitem(DATASETS, name, replace(DATASETS[name], remotes=tuple(remotes)))
 
 
 def use_md5s_of(monkeypatch, name: str, served: Path) -> None:
     """Point the dataset's published md5s and content checksums at the generated files (the test's
     'official' release)."""
-    remotes = tuple(replace(r, md5=fakes.md5(served / r.filename), content_sha256=content_digest(served / r.filename))
-                    if (served / r.filename).exists() else r for r in REMOTES[name])
-    monkeypatch.setitem(REMOTES, name, remotes)
+    set_remotes(monkeypatch, name, (
+        replace(r, md5=fakes.md5(served / r.filename), content_sha256=content_digest(served / r.filename))
+        if (served / r.filename).exists() else r for r in DATASETS[name].remotes))
 
 
 def test_published_checksums_agree_with_torchvision():
-    ours = {r.filename: r.md5 for r in REMOTES["mnist"]}
+    remotes = {name: d.remotes for name, d in DATASETS.items()}
+    ours = {r.filename: r.md5 for r in remotes["mnist"]}
     assert ours == dict(tvd.MNIST.resources)
-    assert {r.filename: r.md5 for r in REMOTES["fashion_mnist"]} == dict(tvd.FashionMNIST.resources)
-    assert REMOTES["cifar10"][0].md5 == tvd.CIFAR10.tgz_md5
-    assert sources.CIFAR10_MEMBERS == dict(tvd.CIFAR10.train_list + tvd.CIFAR10.test_list) | {
+    assert {r.filename: r.md5 for r in remotes["fashion_mnist"]} == dict(tvd.FashionMNIST.resources)
+    assert remotes["cifar10"][0].md5 == tvd.CIFAR10.tgz_md5
+    assert cifar10.MEMBERS == dict(tvd.CIFAR10.train_list + tvd.CIFAR10.test_list) | {
         tvd.CIFAR10.meta["filename"]: tvd.CIFAR10.meta["md5"]}
-    assert REMOTES["fer2013"][0].md5 == tvd.FER2013._RESOURCES["fer"][1]
-    assert all(r.urls for name in ("mnist", "fashion_mnist", "cifar10", "gtsrb") for r in REMOTES[name])
+    assert remotes["fer2013"][0].md5 == tvd.FER2013._RESOURCES["fer"][1]
+    assert all(r.urls for name in ("mnist", "fashion_mnist", "cifar10", "gtsrb") for r in remotes[name])
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
@@ -59,8 +65,8 @@ def test_wrong_checksum_download_fails_and_leaves_nothing(tmp_path, monkeypatch)
     served = tmp_path / "served"
     fakes.write_mnist(served)
     use_md5s_of(monkeypatch, "mnist", served)
-    bad = tuple(replace(r, md5="0" * 32) if r.filename.startswith("t10k-images") else r for r in REMOTES["mnist"])
-    monkeypatch.setitem(REMOTES, "mnist", bad)
+    set_remotes(monkeypatch, "mnist", (replace(r, md5="0" * 32) if r.filename.startswith("t10k-images") else r
+                                       for r in DATASETS["mnist"].remotes))
     with fakes.serve(served) as url, pytest.raises(DataError) as e:
         load_source("mnist", tmp_path / "root", mirror=url)
     assert "t10k-images-idx3-ubyte.gz" in str(e.value) and "does not match the published " + "0" * 32 in str(e.value)
@@ -113,7 +119,7 @@ def test_cifar10_download_and_members_verified(tmp_path, monkeypatch):
     served = tmp_path / "served"
     members = fakes.write_cifar10(served)
     use_md5s_of(monkeypatch, "cifar10", served)
-    monkeypatch.setattr(sources, "CIFAR10_MEMBERS", members)
+    monkeypatch.setattr(cifar10, "MEMBERS", members)
     with fakes.serve(served) as url:
         raw = load_source("cifar10", tmp_path / "root", mirror=url)
     assert raw.images.shape == (60, 32, 32, 3) and raw.class_names[0] == "airplane"
@@ -131,7 +137,7 @@ def test_cifar10_download_and_members_verified(tmp_path, monkeypatch):
         assert np.array_equal(load_source("cifar10", repacked).images, raw.images)
 
     # a member that does not match is never unpickled
-    monkeypatch.setitem(sources.CIFAR10_MEMBERS, "data_batch_3", "1" * 32)
+    monkeypatch.setitem(cifar10.MEMBERS, "data_batch_3", "1" * 32)
     with pytest.raises(DataError, match="data_batch_3 has md5 .* refusing to unpickle"):
         load_source("cifar10", repacked)
 
@@ -253,8 +259,8 @@ def test_archive_member_outside_target_is_refused(tmp_path):
 
 
 def test_download_failure_lists_every_url(tmp_path, monkeypatch):
-    monkeypatch.setitem(REMOTES, "mnist", tuple(
-        replace(r, urls=("http://127.0.0.1:9/" + r.filename,)) for r in REMOTES["mnist"]))
+    set_remotes(monkeypatch, "mnist", (
+        replace(r, urls=("http://127.0.0.1:9/" + r.filename,)) for r in DATASETS["mnist"].remotes))
     with pytest.raises(DataError, match=r"downloading failed:\n  http://127.0.0.1:9/train-images"):
         load_source("mnist", tmp_path / "root")
 

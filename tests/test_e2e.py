@@ -396,7 +396,7 @@ def test_judge_change_rechooses_snapshots_and_retrains_no_gan(repo):
     assert not any(s.startswith("train_gan@") for s in ran) and not ran & {"train_real", "train_augmented"}
 
 
-@pytest.mark.parametrize("source,stages", [("src/synthmix/data/sources.py", {"download"}),
+@pytest.mark.parametrize("source,stages", [("src/synthmix/data/datasets/digits.py", {"download"}),
                                             ("src/synthmix/report/html.py", {"report"})])
 def test_a_code_edit_reruns_only_the_stages_that_import_it(repo, source, stages):
     # code deps are exactly the files each stage imports: a dataset parser edit re-runs download

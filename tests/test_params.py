@@ -197,12 +197,12 @@ def test_valid_name_tuples_are_the_registries_keys():
     """params.py lists valid names without importing torch (it loads before any work); they must be
     exactly the keys of the registries that implement them."""
     from synthmix import params
-    from synthmix.data.sources import SOURCES
+    from synthmix.data.datasets.registry import DATASETS
     from synthmix.evaluate.corruptions import CORRUPTIONS
     from synthmix.gan.diffaugment import POLICIES
     from synthmix.gan.losses import LOSSES
 
-    assert set(params.DATASETS) == set(SOURCES)
+    assert set(params.DATASETS) == set(DATASETS)
     assert set(params.GAN_FAMILIES) == set(LOSSES)
     assert set(params.DIFFAUGMENT_POLICIES) == set(POLICIES)
     assert set(params.CORRUPTION_KINDS) == set(CORRUPTIONS)

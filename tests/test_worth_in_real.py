@@ -7,7 +7,7 @@ import torch
 import synthmix.classifier.train as train_module
 from synthmix.classifier.replicate import train_replicate
 from synthmix.data.prepare import prepare, split_indices
-from synthmix.data.sources import load_digits
+from synthmix.data.datasets.digits import load_digits
 from synthmix.data.store import read_more_real, write_more_real
 from synthmix.evaluate.aggregate import evaluate_variants
 from synthmix.evaluate.stats import holm

@@ -137,7 +137,7 @@ def obtain(remote: Remote, roots: list[Path], download_dir: Path, mirror: str = 
     """A local copy from `roots` (checksum compared, not enforced) or a verified download.
 
     A local copy whose checksum differs is returned with `matches=False`: the caller decides whether
-    it is acceptable (sources.check_identity: only when its content is the dataset's). A download must
+    it is acceptable (datasets.base.check_identity: only when its content is the dataset's). A download must
     match the published checksum exactly, and is checked before it is renamed to its final name.
     """
     local = find_local(remote, roots)

@@ -26,7 +26,7 @@ def split_indices(labels: np.ndarray, n_classes: int, per_class: int | list[int]
 
     `per_class` is one count for every class or a list with one count per class (imbalance). The
     permutation of each class depends only on (seed, class index), so changing `per_class` keeps
-    the same test and validation images. With `groups` (sources.RawDataset.groups) whole groups are
+    the same test and validation images. With `groups` (datasets.base.RawDataset.groups) whole groups are
     assigned instead of images (split_groups).
 
     For each n in `more_real`, out["more_<n>"] holds per class the first n images of the same

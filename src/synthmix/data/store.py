@@ -21,7 +21,7 @@ from synthmix.core.io import load_json, load_npy, save_json, save_npy
 
 def write_raw(dir: Path, images: np.ndarray, labels: np.ndarray, meta: dict, groups: np.ndarray | None = None) -> None:
     """data/raw; groups.npy only for a dataset whose images come in groups that must stay in one split
-    (sources.RawDataset.groups)."""
+    (datasets.base.RawDataset.groups)."""
     dir = Path(dir)
     save_npy(dir / "images.npy", images)
     save_npy(dir / "labels.npy", labels)
