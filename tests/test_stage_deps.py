@@ -112,6 +112,7 @@ def test_packages_import_one_way():
 
 def test_dvc_yaml_stays_readable_top_to_bottom():
     # one stage per class x GAN seed and per variant through DVC's matrix/foreach, shared lists as
-    # YAML anchors: the whole pipeline in at most 360 lines (300 before the augmented mixes and the
-    # real-data learning curve, two stage families whose dependency lists differ from every other)
-    assert len((ROOT / "dvc.yaml").read_text().splitlines()) <= 360
+    # YAML anchors: the whole pipeline in at most 380 lines (300 before the augmented mixes and the
+    # real-data learning curve, two stage families whose dependency lists differ from every other;
+    # 360 before synthmix.params became a package whose four files every stage lists, issue 42)
+    assert len((ROOT / "dvc.yaml").read_text().splitlines()) <= 380
