@@ -10,7 +10,8 @@ import yaml
 
 from synthmix.cluster.engine import check_spec, parse_local, parse_slurm, slurm_cluster
 from synthmix.cluster.graph import StageNode, closure, out_of_date, read_stages, task_keys
-from synthmix.cluster.runner import changed_paths, describe_project, with_overrides
+from synthmix.cluster.runner import with_overrides
+from synthmix.cluster.workspace import changed_paths, describe_project
 from synthmix.cluster import dvc_steps as dvc_steps_module
 from synthmix.cluster.dvc_steps import PUSH_ENTRY
 from synthmix.cluster.worker import StageJob, dvc_steps, failure_line, run_while_wanted
@@ -236,7 +237,7 @@ def test_lock_params_read_as_dvc_reads_them():
 
 
 def test_inputs_outside_the_clone_are_told_apart(tmp_path):
-    from synthmix.cluster.runner import outside
+    from synthmix.cluster.workspace import outside
 
     assert not outside(tmp_path, "data/downloads") and not outside(tmp_path, ".")
     assert outside(tmp_path, "../elsewhere") and outside(tmp_path, "/srv/images")

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--jobs {args.jobs}: must be >= 1")
     from dvc.exceptions import DvcException
 
-    from synthmix.cluster.runner import RunFailed      # imports no Dask: the extra is checked per command
+    from synthmix.cluster.errors import RunFailed      # imports no Dask: the extra is checked per command
 
     try:
         return {"run": run, "train-gans": train_gans, "sweep": sweep, "show": show}[args.command](args)
