@@ -119,6 +119,12 @@ def main() -> None:
     if args.repo:       # this checkout's classifier params; the repo's data and GAN seeds
         params = replace(params, classifier=replace(load_params(ROOT / "params.yaml").classifier,
                                                     replicates=args.replicates))
+        if more_real is not None:       # counts the repo's prepare wrote (its data/more_real/<n>)
+            missing = [n for n in more_real if not (repo / "data/more_real" / str(n)).is_dir()]
+            if missing:
+                raise SystemExit(f"--more-real {missing}: {repo} has no data/more_real/<n> for them; run its prepare "
+                                 f"with data.more_real including them, or leave them out")
+            params = replace(params, data=replace(params.data, more_real=more_real))
     data = read_prepared(repo / "data/prepared")
     synthetic = {g: read_class_files(repo / "data/synthetic/filtered" / str(g), data.class_names) for g in params.gan.seeds}
     real_images = sum(len(x) for x in data.train.values())

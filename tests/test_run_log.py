@@ -20,7 +20,7 @@ def test_run_log_writes_curves_and_summary_in_dvclives_layout(tmp_path):
 
 def test_dvc_reads_the_run_log_exactly_as_it_reads_dvclives_files(tmp_path, monkeypatch):
     """synthmix keeps its own writer (dvclive's import and set-up cost a stage process a noticeable
-    share of its start-up, README: "Run logs"); this pins that the files are dvclive's: the same
+    share of its start-up, docs/outputs.md: "Run logs and dvclive"); this pins that the files are dvclive's: the same
     curves logged through dvclive and through RunLog give byte-identical TSVs, the same metrics, and
     the same `dvc plots` and `dvc metrics` data."""
     import subprocess

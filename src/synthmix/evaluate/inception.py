@@ -6,7 +6,7 @@ Images are made what the network was trained on: 3 channels (grayscale repeated)
 (bilinear), scaled to [-1, 1]; the features are the 2048 average-pooled activations before the
 classifier. At this project's image sizes (8-64 px upsampled to 299) and for grayscale digits the
 features are far from the natural photographs the network knows, so the numbers compare runs and
-datasets with the literature's scale, not the judge's (see README).
+datasets with the literature's scale, not the judge's (docs/gans.md: "Pretrained classifiers and the standard FID").
 
 The TF graph differs from torchvision's Inception-v3 in its pooling: the average pools of the
 Mixed_5*, Mixed_6* and Mixed_7b blocks do not count the padding, and the pool branch of Mixed_7c is a
