@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from gan_recipes import accuracy, audit, fill, score_kept, setup, snapshot_reference  # noqa: E402
-from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.core.runtime import Runtime, seed_for  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402
 from synthmix.gan.sample import sample  # noqa: E402
 from synthmix.gan.train import GanRun, train_gan  # noqa: E402
@@ -68,7 +68,7 @@ def train_both(p, data, judge, gan_seed: int, device) -> tuple[dict, dict]:
     for c in data.class_names:
         seed = seed_for(gan_seed, "gan", c)
         score = BothRules(judge, data, c, p, seed_for(seed, "eval"), device)
-        result = train_gan(data.train[c], p, seed, GanRun(device, score=score))
+        result = train_gan(data.train[c], p, seed, Runtime(device), GanRun(score=score))
         generators["validation"][c], steps["validation"][c] = result.G, result.info["chosen_step"]
         G_train = copy.deepcopy(result.G)
         G_train.load_state_dict(score.best[2])

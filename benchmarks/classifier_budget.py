@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_e2e import make_repo  # noqa: E402  (the same temp-repo helper the e2e tests use)
 
 from synthmix import fragments  # noqa: E402
-from synthmix.classifier.replicate import train_replicate  # noqa: E402
+from synthmix.classifier.replicate import SyntheticImages, train_replicate  # noqa: E402
+from synthmix.core.runtime import Runtime  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
 from synthmix.data.store import read_class_files, read_prepared, with_more_real  # noqa: E402
@@ -86,9 +87,9 @@ def run_budget(variant: Variant, steps: int, data, synthetic: dict, params, repl
     p = replace(params.classifier, steps=steps)
 
     def one(s: int) -> float:
-        fake = synthetic[gan_seed(s, params.gan.seeds)] if variant.uses_synthetic else None
-        r = train_replicate(variant, s, data, fake, p, params.augment.for_dataset(params.data.name), params.mix.mode,
-                            params.filter.min_unique, device)
+        fake = (SyntheticImages(synthetic[gan_seed(s, params.gan.seeds)], params.mix.mode, params.filter.min_unique)
+                if variant.uses_synthetic else None)
+        r = train_replicate(variant, s, data, fake, p, params.augment.for_dataset(params.data.name), Runtime(device))
         assert r.info["steps"] == steps
         return test_accuracy(r.model, data, device)
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from synthmix.classifier.train import fit  # noqa: E402
 from synthmix.core.io import save_json, save_npy  # noqa: E402
+from synthmix.core.runtime import Runtime  # noqa: E402
 from synthmix.core.seeds import seed_for  # noqa: E402
 from synthmix.data.store import Prepared, RobustnessSets, read_robustness, write_prepared  # noqa: E402
 from synthmix.evaluate.corruptions import corrupted_sets  # noqa: E402
@@ -99,8 +100,8 @@ def train_and_score(root: Path, variants, data: Prepared, params, device) -> flo
     total = 0.0
     for v in variants:
         for s in range(params.classifier.replicates):
-            model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), quick,
-                                   steps, classifier_seed(quick.seed, s), device)
+            model, cfg, info = fit((images, labels), (data.val_images, data.val_labels), len(data.class_names), quick,
+                                   steps, classifier_seed(quick.seed, s), Runtime(device))
             save_cnn(root / f"models/classifier/{v}/{s}.pt", model, cfg)
             scored = robustness if s < params.robustness.replicates else None
             seconds, scores = timed(lambda: score_run(model, data.test_images, data.test_labels, scored,
@@ -131,7 +132,8 @@ def main() -> None:
 
     # the baseline: the previous design, one classifier on the whole test split corrupted in full
     images, labels = data.train_arrays()
-    model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(classes), params.classifier, 20, 0, device)
+    model, _, _ = fit((images, labels), (data.val_images, data.val_labels), len(classes), params.classifier, 20, 0,
+                      Runtime(device))
     seed_of = lambda kind, level: seed_for(r.seed, "corrupt", kind, str(level))  # noqa: E731
     corrupt_full, full = timed(lambda: corrupted_sets(data.test_images, r.kinds, r.levels, seed_of))
     full_sets = RobustnessSets(list(r.kinds), sorted(r.levels), list(range(len(data.test_labels))), data.test_labels, full)

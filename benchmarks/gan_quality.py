@@ -31,7 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.core.runtime import Runtime, seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.datasets.digits import load_digits  # noqa: E402
 from synthmix.classifier.train import fit  # noqa: E402
@@ -63,8 +63,9 @@ def main() -> None:
     raw = load_digits()
     data = prepare(raw.images, raw.labels, {"name": "digits", "classes": raw.class_names}, params.data)
     images, labels = data.train_arrays()
-    model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
-                      params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
+    model, _, _ = fit((images, labels), (data.val_images, data.val_labels), len(data.class_names), params.judge,
+                      params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"),
+                      Runtime(device))
     judge = Judge(model.requires_grad_(False))
     tuned = params.gan.for_image_size(params.data.image_size) if args.steps is None else replace(params.gan, steps=args.steps)
     if args.lr is not None:
@@ -94,7 +95,8 @@ def main() -> None:
             score = fid_scorer(judge, data.train[name], lambda G: draw(G, seed_for(seed, "eval")), device)
             held_out = fid_scorer(judge, test, lambda G: draw(G, seed_for(seed, "held-out")), device)
             for v, p in variants.items():
-                result = train_gan(data.train[name], p, seed, GanRun(device, score=score))   # seed drives all draws
+                # the seed drives all draws
+                result = train_gan(data.train[name], p, seed, Runtime(device), GanRun(score=score))
                 r = row.setdefault(v, result.info | {"held_out": []})
                 r["held_out"].append(held_out(result.G))
         for v in variants:

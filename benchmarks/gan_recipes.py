@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from synthmix.classifier.train import fit  # noqa: E402
 from synthmix.core.images import to_model  # noqa: E402
-from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.core.runtime import Runtime, seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.datasets.registry import load_source  # noqa: E402
 from synthmix.evaluate.stats import clustered_difference, mean_std  # noqa: E402
@@ -109,8 +109,8 @@ def accuracy(images, labels, data, params, replicates, device) -> list[float]:
     out = []
     steps = params.classifier.budget(sum(len(x) for x in data.train.values()), data.test_images.shape[1])
     for s in replicates:
-        model, _, _ = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.classifier,
-                          steps, classifier_seed(params.classifier.seed, s), device)
+        model, _, _ = fit((images, labels), (data.val_images, data.val_labels), len(data.class_names),
+                          params.classifier, steps, classifier_seed(params.classifier.seed, s), Runtime(device))
         pred = predict_logits(model, to_model(data.test_images, device)).argmax(1).cpu().numpy()
         out.append(float((pred == data.test_labels).mean()))
     return out
@@ -129,7 +129,8 @@ def train_base(p: GanParams, data, gan_seed: int, device) -> dict | None:
     if not p.base_steps:
         return None
     images, _ = data.train_arrays()
-    base = train_gan(images, base_params(p), base_seed(gan_seed), GanRun(device, name=f"base, seed {gan_seed}"))
+    base = train_gan(images, base_params(p), base_seed(gan_seed), Runtime(device),
+                     GanRun(name=f"base, seed {gan_seed}"))
     return base_init({"model": base.G.state_dict(), "discriminator": base.D.state_dict()})
 
 
@@ -144,8 +145,8 @@ def train_gans(p: GanParams, data, judge: Judge, gan_seed: int, device) -> tuple
         latents = eval_seed(gan_seed, c)
         score = fid_scorer(judge, snapshot_reference(p, data, c), lambda G: sample(G, p.eval_samples, latents, device),
                            device)
-        result = train_gan(data.train[c], p, class_seed(gan_seed, c), GanRun(
-            device, score=score if p.eval_every else None, init=init,
+        result = train_gan(data.train[c], p, class_seed(gan_seed, c), Runtime(device), GanRun(
+            score=score if p.eval_every else None, init=init,
             freeze_d_blocks=p.freeze_d_blocks if init else 0, name=f"class {c!r}"))
         generators[c] = result.G
         fids.append(result.info["best_score"])
@@ -252,8 +253,9 @@ def setup(dataset: str, image_size: int, overrides: list[str]):
     params, data = setup_data(dataset, image_size, overrides)
     device = torch.device("cpu")
     images, labels = data.train_arrays()
-    model, _, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names), params.judge,
-                         params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"), device)
+    model, _, info = fit((images, labels), (data.val_images, data.val_labels), len(data.class_names), params.judge,
+                         params.judge.budget(len(images), images.shape[1]), seed_for(params.judge.seed, "judge"),
+                         Runtime(device))
     calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
     return params, data, Judge(model.requires_grad_(False), calib["temperature"], calib), info
 

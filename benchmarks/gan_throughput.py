@@ -25,11 +25,11 @@ from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from synthmix.core.runtime import seed_for  # noqa: E402
+from synthmix.core.runtime import Runtime, seed_for  # noqa: E402
 from synthmix.data.prepare import prepare  # noqa: E402
 from synthmix.data.datasets.digits import load_digits  # noqa: E402
 from synthmix.gan.losses import get_loss  # noqa: E402
-from synthmix.gan.train import GanRun, model_config, train_gan  # noqa: E402
+from synthmix.gan.train import model_config, train_gan  # noqa: E402
 from synthmix.models.gan import Discriminator, Generator  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 
@@ -107,9 +107,9 @@ def main() -> None:
 
     # the same work as the baseline: no DiffAugment, no EMA, no checkpoint scoring
     same = replace(p, diffaugment="", ema_decay=0.0, eval_every=0)
-    ours = timed(lambda: train_gan(images, same, seed, GanRun(device)))
+    ours = timed(lambda: train_gan(images, same, seed, Runtime(device)))
     naive = timed(lambda: naive_train(images, same, seed, device))
-    shipped = timed(lambda: train_gan(images, replace(p, eval_every=0), seed, GanRun(device)))
+    shipped = timed(lambda: train_gan(images, replace(p, eval_every=0), seed, Runtime(device)))
     n = p.steps * p.batch_size
     print(f"ours:     {n / ours[0]:9.0f} images/s  (best {ours[0]:.2f} s, median {ours[1]:.2f} s)")
     print(f"baseline: {n / naive[0]:9.0f} images/s  (best {naive[0]:.2f} s, median {naive[1]:.2f} s)")

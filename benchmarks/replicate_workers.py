@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from synthmix.classifier.train import fit  # noqa: E402
+from synthmix.core.runtime import Runtime  # noqa: E402
 from synthmix.core.parallel import map_one_thread_each  # noqa: E402
 from synthmix.params import load_params  # noqa: E402
 from synthmix.replicates import classifier_seed  # noqa: E402
@@ -42,7 +43,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
 
     def replicate(s: int) -> bytes:
-        model, _, _ = fit(x, y, x[:200], y[:200], 10, p, args.steps, classifier_seed(p.seed, s), torch.device("cpu"))
+        model, _, _ = fit((x, y), (x[:200], y[:200]), 10, p, args.steps, classifier_seed(p.seed, s),
+                          Runtime(torch.device("cpu")))
         return b"".join(v.numpy().tobytes() for v in model.state_dict().values())
 
     def timed(fn):

@@ -19,7 +19,7 @@ from synthmix.judge import load_judge
 from synthmix.params import load_params
 from synthmix.synth.choose import choose_snapshot, eval_seed, snapshot_reference
 from synthmix.synth.filter import class_cut
-from synthmix.synth.refine import refine_class
+from synthmix.synth.refine import judge_filter, refine_class
 
 
 def main() -> None:
@@ -34,7 +34,8 @@ def main() -> None:
     args = ap.parse_args()
     params = load_params()
     p, seeds = params.gan, params.gan.seeds
-    device = runtime.setup(params.runtime)
+    rt = runtime.start(params.runtime)
+    device = rt.device
     data = read_prepared(args.data)
     judge = load_judge(args.judge, device)
     log = {"rounds": params.refine.rounds, "filter_mode": params.filter.mode, "per_seed": {}}
@@ -49,9 +50,9 @@ def main() -> None:
             write_choice(args.choice / str(g) / name, ckpt["step"], scores, steps)
             if params.refine.rounds:
                 seed = runtime.seed_for(params.refine.seed, "refine", name, str(g))
-                ckpt, rounds = refine_class(ckpt, data.train[name], judge, label, p, params.refine, params.filter,
-                                            cut, seed, device, name=f"class {name!r}, GAN seed {g}",
-                                            amp=params.runtime.amp)
+                keep = judge_filter(judge, label, params.filter, cut, device)
+                ckpt, rounds = refine_class(ckpt, data.train[name], keep, p, params.refine, seed, rt,
+                                            name=f"class {name!r}, GAN seed {g}")
                 log["per_seed"].setdefault(str(g), {})[name] = rounds
             write_gan(args.out / str(g) / f"{name}.pt", ckpt)
     save_json(args.metrics, log)

@@ -16,7 +16,7 @@ replicates run side by side, one torch thread each (synthmix.core.parallel).
 import argparse
 from pathlib import Path
 
-from synthmix.classifier.replicate import train_replicate
+from synthmix.classifier.replicate import SyntheticImages, train_replicate
 from synthmix.core import runtime
 from synthmix.core.io import save_json
 from synthmix.core.parallel import map_one_thread_each
@@ -41,8 +41,8 @@ def main() -> None:
     ap.add_argument("--runs", type=Path, required=True, help="directory for <replicate>/ scores.json and curves")
     args = ap.parse_args()
     params = load_params()
-    device = runtime.setup(params.runtime)
-    variant, p, rt = Variant.parse(args.variant), params.classifier, params.runtime
+    rt = runtime.start(params.runtime)
+    variant, p = Variant.parse(args.variant), params.classifier
     data, robustness = read_prepared(args.data), read_robustness(args.robustness)
     augment = params.augment.for_dataset(params.data.name) if variant.augments else params.augment
     models, runs = output_dir(args.models), output_dir(args.runs)      # removed whole if any replicate fails
@@ -60,23 +60,23 @@ def main() -> None:
 
     def replicate(s: int) -> str:
         g = gan_seed(s, params.gan.seeds) if variant.uses_synthetic else None
-        synthetic = read_class_files(args.synthetic / str(g), data.class_names) if g is not None else None
+        synthetic = None if g is None else SyntheticImages(read_class_files(args.synthetic / str(g), data.class_names),
+                                                           params.mix.mode, params.filter.min_unique)
         curves = open_run_log(runs / str(s))
-        result = train_replicate(variant, s, data, synthetic, p, augment, params.mix.mode, params.filter.min_unique,
-                                 device, log=curves.log, amp=rt.amp, compile=rt.compile)
+        result = train_replicate(variant, s, data, synthetic, p, augment, rt.with_log(curves.log))
         curves.summary.update({k: v for k, v in result.info.items() if k != "val_curve"})
         curves.end()
         save_cnn(models / f"{s}.pt", result.model, result.cfg, step=result.info["best_step"], variant=variant.name,
                  replicate=s, classes=data.class_names)
         scored = robustness if s < params.robustness.replicates else None     # the costly curves: first N only
-        scores = score_run(result.model, data.test_images, data.test_labels, scored, data.class_names, device)
+        scores = score_run(result.model, data.test_images, data.test_labels, scored, data.class_names, rt.device)
         save_json(runs / str(s) / "scores.json", scores | result.info | {
             "variant": variant.name, "replicate": s, "gan_seed": g, "synthetic_counts": result.counts})
         return (f"{variant} replicate {s}{'' if g is None else f' (GAN seed {g})'}: {result.info['train_images']} "
                 f"training images, {result.info['steps']} steps, best val accuracy {result.info['best_val_acc']:.3f} "
                 f"at step {result.info['best_step']}, test accuracy {scores['accuracy']:.4f}")
 
-    workers = runtime.cpu_threads(rt) if device.type == "cpu" else 1
+    workers = rt.threads if rt.device.type == "cpu" else 1
     for line in map_one_thread_each(replicate, range(p.replicates), workers):
         print(line)
 

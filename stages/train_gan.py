@@ -43,7 +43,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     params = load_params()
-    device = runtime.setup(params.runtime)
+    rt = runtime.start(params.runtime)
     images = load_npy(args.images)
     p = params.gan.for_image_size(images.shape[1])      # gan.steps 'auto' scales with the image area
     seed = class_seed(args.seed, args.class_name)
@@ -54,12 +54,11 @@ def main() -> None:
     # or code never resumes stale state; the code is the files this script imports (source_hash)
     resume = Resume.for_item("train_gan", f"{args.class_name}-{args.seed}", p.checkpoint_every,
                              images=sha256_file(args.images), base=[sha256_file(f) for f in base_files],
-                             gan=asdict(p), seed=seed, device=str(device), threads=torch.get_num_threads(),
+                             gan=asdict(p), seed=seed, device=str(rt.device), threads=torch.get_num_threads(),
                              runtime=asdict(params.runtime), code=source_hash(Path(__file__)))
     curves = open_run_log(args.metrics)
-    result = train_gan(images, p, seed, GanRun(
-        device, amp=params.runtime.amp, compile=params.runtime.compile, log=curves.log, resume=resume,
-        keep_snapshots=bool(p.eval_every), name=f"class {args.class_name!r}",
+    result = train_gan(images, p, seed, rt.with_log(curves.log), GanRun(
+        resume=resume, keep_snapshots=bool(p.eval_every), name=f"class {args.class_name!r}",
         init=base_init(load_gan(base_files[1])) if base_steps else None,
         freeze_d_blocks=p.freeze_d_blocks if base_steps else 0))
     snapshots = result.info["snapshots"]
@@ -68,7 +67,7 @@ def main() -> None:
                           diverged_at=result.info["diverged_at"], **({"base_steps": base_steps} if base_steps else {}))
     curves.end()
     save_gan(args.model, result.G, result.D, result.cfg, last, class_name=args.class_name, snapshots=snapshots)
-    save_grid(args.metrics / "samples.png", sample(result.G, 64, seed, device))
+    save_grid(args.metrics / "samples.png", sample(result.G, 64, seed, rt.device))
     resume.clear()
     start = f"from the base ({base_steps} steps) " if base_steps else ""
     print(f"train_gan@{args.class_name}-{args.seed}: {p.steps} steps {start}on {len(images)} images; {len(snapshots)} "

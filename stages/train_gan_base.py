@@ -47,19 +47,18 @@ def train_and_save(train: dict, params, gan_seed: int, out: Path) -> dict:
     from synthmix.gan.sample import sample, save_gan
     from synthmix.gan.train import GanRun, base_params, base_seed, train_gan
 
-    device = runtime.setup(params.runtime)
+    rt = runtime.start(params.runtime)
     images = np.concatenate(list(train.values()))              # (N, S, S, C), classes in label order
     p, seed = base_params(params.gan), base_seed(gan_seed)
     # keyed by everything that determines the result, as train_gan's (a changed input never resumes)
     resume = Resume.for_item("train_gan_base", str(gan_seed), p.checkpoint_every, classes=list(train),
                              images=hashlib.sha256(images.tobytes()).hexdigest(), gan=asdict(p), seed=seed,
-                             device=str(device),
+                             device=str(rt.device),
                              threads=torch.get_num_threads(), runtime=asdict(params.runtime),
                              code=source_hash(Path(__file__)))
-    result = train_gan(images, p, seed, GanRun(device, amp=params.runtime.amp, compile=params.runtime.compile,
-                                               resume=resume, name=f"base GAN of seed {gan_seed}"))
+    result = train_gan(images, p, seed, rt, GanRun(resume=resume, name=f"base GAN of seed {gan_seed}"))
     save_gan(out / "base.pt", result.G, result.D, result.cfg, p.steps, classes=list(train))
-    save_grid(out / "samples.png", sample(result.G, 64, seed, device))
+    save_grid(out / "samples.png", sample(result.G, 64, seed, rt.device))
     resume.clear()
     return {"base_steps": p.steps, "images": len(images), "classes": list(train),
             "per_class": {c: len(x) for c, x in train.items()}, "diverged_at": result.info["diverged_at"]}

@@ -21,15 +21,14 @@ def main() -> None:
     ap.add_argument("--metrics", type=Path, required=True, help="run-log directory (curves in dvclive's layout)")
     args = ap.parse_args()
     params = load_params()
-    device = runtime.setup(params.runtime)
+    rt = runtime.start(params.runtime)
     data = read_prepared(args.data)
     images, labels = data.train_arrays()
     curves = open_run_log(args.metrics)
     steps = params.judge.budget(len(images), images.shape[1])
-    model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(data.class_names),
-                           params.judge, steps, runtime.seed_for(params.judge.seed, "judge"), device,
-                           log=curves.log, amp=params.runtime.amp, compile=params.runtime.compile)
-    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), device)
+    model, cfg, info = fit((images, labels), (data.val_images, data.val_labels), len(data.class_names),
+                           params.judge, steps, runtime.seed_for(params.judge.seed, "judge"), rt.with_log(curves.log))
+    calib = calibrate(model, (data.val_images, data.val_labels), (data.test_images, data.test_labels), rt.device)
     temperature = calib["temperature"]
     curves.summary.update({k: v for k, v in info.items() if k != "val_curve"} | {"temperature": temperature} | {
         f"{split}_{k}": v for split in ("val", "test") for k, v in calib[split].items() if k.startswith("ece")})

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from synthmix.core.runtime import Runtime
 from synthmix.gan.sample import load_gan, save_gan
 from synthmix.gan.train import GanRun, base_init, base_params, base_seed, class_seed, train_gan
 from synthmix.models.gan import Discriminator, GanConfig
@@ -28,7 +29,7 @@ def two_classes(size: int = 16) -> dict[str, np.ndarray]:
 def trained_base(tmp_path, classes: dict, p: GanParams = TINY_GAN) -> dict:
     """The base GAN trained on both classes as the train_gan_base stage trains it, through its file."""
     images = np.concatenate(list(classes.values()))
-    base = train_gan(images, base_params(p), base_seed(0), GanRun(CPU))
+    base = train_gan(images, base_params(p), base_seed(0), Runtime(CPU))
     save_gan(tmp_path / "base.pt", base.G, base.D, base.cfg, p.base_steps)
     return load_gan(tmp_path / "base.pt")
 
@@ -39,8 +40,8 @@ def test_base_checkpoint_starts_every_class_and_frozen_blocks_stay_frozen(tmp_pa
     ckpt = trained_base(tmp_path, classes, p)
     assert ckpt["step"] == 6 and base_params(p).eval_every == 0             # the base's last weights, no snapshots
     for name, images in classes.items():
-        out = train_gan(images, p, class_seed(0, name), GanRun(
-            CPU, init=base_init(ckpt), freeze_d_blocks=p.freeze_d_blocks, keep_snapshots=True))
+        out = train_gan(images, p, class_seed(0, name), Runtime(CPU), GanRun(
+            init=base_init(ckpt), freeze_d_blocks=p.freeze_d_blocks, keep_snapshots=True))
         assert {k: v.shape for k, v in out.G.state_dict().items()} == {k: v.shape for k, v in ckpt["model"].items()}
         d_state = out.D.state_dict()
         frozen, trained = ({f"net.{i}.{n}" for i, m in enumerate(out.D.net) if m in set(block)
@@ -55,14 +56,14 @@ def test_base_checkpoint_starts_every_class_and_frozen_blocks_stay_frozen(tmp_pa
 
 def test_freezing_needs_a_base_to_keep():
     with pytest.raises(ValueError, match="needs run.init"):
-        train_gan(two_classes()["a"], TINY_GAN, 0, GanRun(CPU, freeze_d_blocks=1))
+        train_gan(two_classes()["a"], TINY_GAN, 0, Runtime(CPU), GanRun(freeze_d_blocks=1))
 
 
 def test_a_class_from_the_base_differs_from_one_from_scratch(tmp_path):
     classes = two_classes()
     ckpt = trained_base(tmp_path, classes)
-    scratch = train_gan(classes["a"], TINY_GAN, class_seed(0, "a"), GanRun(CPU))
-    tuned = train_gan(classes["a"], TINY_GAN, class_seed(0, "a"), GanRun(CPU, init=base_init(ckpt)))
+    scratch = train_gan(classes["a"], TINY_GAN, class_seed(0, "a"), Runtime(CPU))
+    tuned = train_gan(classes["a"], TINY_GAN, class_seed(0, "a"), Runtime(CPU), GanRun(init=base_init(ckpt)))
     key = next(iter(scratch.G.state_dict()))
     assert not torch.equal(scratch.G.state_dict()[key], tuned.G.state_dict()[key])
 

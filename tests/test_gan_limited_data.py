@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from synthmix.core.optim import Adam
+from synthmix.core.runtime import Runtime
 from synthmix.evaluate.frechet import frechet_distance
 from synthmix.gan.diffaugment import POLICIES, diff_augment, parse_policy
 from synthmix.gan.ema import EMA
@@ -17,7 +18,7 @@ from synthmix.models.cnn import Cnn, CnnConfig
 from synthmix.models.gan import Generator, GanConfig
 from synthmix.judge import Judge
 from synthmix.params import FilterParams, GanParams, RefineParams
-from synthmix.synth.refine import refine_class
+from synthmix.synth.refine import judge_filter, refine_class
 
 P = GanParams(z_dim=8, g_width=4, d_width=4, steps=12, batch_size=8, log_every=4, eval_every=0,
               checkpoint_every=0)
@@ -43,7 +44,7 @@ def test_wgan_gp_critic_has_no_batch_norm_and_trains():
     assert get_loss("wgan_gp").d_norm == "none" and not get_loss("wgan_gp").probabilities
     logged = []
     res = train_gan(images(), replace(P, family="wgan_gp", n_critic=2), 0,
-                    GanRun(torch.device("cpu"), log=lambda s, v: logged.append(v)))
+                    Runtime(torch.device("cpu"), log=lambda s, v: logged.append(v)))
     assert not any(isinstance(m, nn.BatchNorm2d) for m in res.D.modules())
     assert all(np.isfinite(list(v.values())).all() for v in logged) and len(logged) == 3
     with pytest.raises(ValueError, match="unknown gan.family 'wgan'; valid: dcgan, hinge, wgan_gp"):
@@ -89,7 +90,7 @@ def test_checkpoint_chooser_picks_the_minimum():
     def score(G):
         snapshots.append({k: v.clone() for k, v in G.state_dict().items()})
         return next(scripted)
-    res = train_gan(images(), replace(P, eval_every=4), 0, GanRun(torch.device("cpu"), score=score))
+    res = train_gan(images(), replace(P, eval_every=4), 0, Runtime(torch.device("cpu")), GanRun(score=score))
     assert res.info["scores"] == [[4, 5.0], [8, 2.0], [12, 4.0]]
     assert res.info["chosen_step"] == 8 and res.info["best_score"] == 2.0
     for k, v in res.G.state_dict().items():
@@ -99,9 +100,9 @@ def test_checkpoint_chooser_picks_the_minimum():
 def test_divergence_stops_naming_class_and_step_or_restores():
     tiny = replace(P, max_d_loss=1e-9)                          # every D loss "explodes"
     with pytest.raises(DivergenceError, match=r"class '7': GAN diverged at step 4"):
-        train_gan(images(), tiny, 0, GanRun(torch.device("cpu"), name="class '7'"))
+        train_gan(images(), tiny, 0, Runtime(torch.device("cpu")), GanRun(name="class '7'"))
     res = train_gan(images(), replace(tiny, on_divergence="restore", eval_every=2), 0,
-                    GanRun(torch.device("cpu"), score=lambda G: 1.0))
+                    Runtime(torch.device("cpu")), GanRun(score=lambda G: 1.0))
     assert res.info["diverged_at"] == 4 and res.info["chosen_step"] == 2
 
 
@@ -116,8 +117,8 @@ def test_choice_after_training_equals_choice_during_training():
     judge = Judge(Cnn(CnnConfig(1, 3, 4)).eval())
     reference, cpu, p = images(10, seed=1), torch.device("cpu"), replace(P, eval_every=4)
     score = fid_scorer(judge, reference, lambda G: sample(G, 32, 5, cpu), cpu)
-    during = train_gan(images(), p, 0, GanRun(cpu, score=score))
-    kept = train_gan(images(), p, 0, GanRun(cpu, keep_snapshots=True))
+    during = train_gan(images(), p, 0, Runtime(cpu), GanRun(score=score))
+    kept = train_gan(images(), p, 0, Runtime(cpu), GanRun(keep_snapshots=True))
     assert sorted(kept.info["snapshots"], key=int) == ["4", "8", "12"] and kept.info["chosen_step"] is None
     ckpt = {"model": kept.G.state_dict(), "discriminator": kept.D.state_dict(), "config": kept.cfg.__dict__,
             "step": 12, "class_name": "7", "snapshots": kept.info["snapshots"]}
@@ -132,7 +133,7 @@ def test_choice_after_training_equals_choice_during_training():
 
 def test_divergence_with_kept_snapshots_ends_on_the_last_one():
     tiny = replace(P, max_d_loss=1e-9, on_divergence="restore", eval_every=2)
-    res = train_gan(images(), tiny, 0, GanRun(torch.device("cpu"), keep_snapshots=True))
+    res = train_gan(images(), tiny, 0, Runtime(torch.device("cpu")), GanRun(keep_snapshots=True))
     assert res.info["diverged_at"] == 4 and list(res.info["snapshots"]) == ["2"]
     for k, v in res.G.state_dict().items():
         assert torch.equal(v, res.info["snapshots"]["2"][k]), k
@@ -152,9 +153,9 @@ def test_warm_up_without_the_judge_uses_fixed_random_features():
     assert torch.equal(torch.rand(1), after)                     # fork_rng: the global stream untouched
     again = random_features(cfg, 0, torch.device("cpu"))
     assert torch.equal(f(x), again(x)) and f(x).shape == (6, 4 * 2 * 4 * 4)   # d_width 4, doubled once, at 4x4
-    warm = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
-    again = train_gan(images(), replace(P, warmup_steps=3), 0, GanRun(torch.device("cpu")))
-    plain = train_gan(images(), P, 0, GanRun(torch.device("cpu")))
+    warm = train_gan(images(), replace(P, warmup_steps=3), 0, Runtime(torch.device("cpu")))
+    again = train_gan(images(), replace(P, warmup_steps=3), 0, Runtime(torch.device("cpu")))
+    plain = train_gan(images(), P, 0, Runtime(torch.device("cpu")))
     assert torch.equal(warm.G.net[0].weight, again.G.net[0].weight)
     assert not torch.equal(warm.G.net[0].weight, plain.G.net[0].weight)
 
@@ -180,18 +181,17 @@ def test_frechet_distance_known_answers():
 
 @pytest.mark.parametrize("threshold,expect_all", [(1.0, False), (0.0, True)])
 def test_refinement_threshold_one_keeps_nothing_zero_keeps_everything(threshold, expect_all):
-    res = train_gan(images(), P, 0, GanRun(torch.device("cpu")))
+    res = train_gan(images(), P, 0, Runtime(torch.device("cpu")))
     ckpt = {"model": res.G.state_dict(), "discriminator": res.D.state_dict(), "config": res.cfg.__dict__}
     torch.manual_seed(0)
     judge = Judge(Cnn(CnnConfig(1, 3, 4)).eval())
     rule = FilterParams(mode="threshold", threshold=threshold)
-    refined, rounds = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=2, samples=30, steps=4),
-                                   rule, threshold, 0, torch.device("cpu"))
+    keep, cpu = judge_filter(judge, 1, rule, threshold, torch.device("cpu")), Runtime(torch.device("cpu"))
+    refined, rounds = refine_class(ckpt, images(), keep, P, RefineParams(rounds=2, samples=30, steps=4), 0, cpu)
     assert [r["kept"] for r in rounds] == ([30, 30] if expect_all else [0, 0])
     assert refined["refine_rounds"] == rounds
     assert not torch.equal(refined["model"]["net.0.weight"], ckpt["model"]["net.0.weight"])
-    same, none = refine_class(ckpt, images(), judge, 1, P, RefineParams(rounds=0), rule, threshold, 0,
-                              torch.device("cpu"))
+    same, none = refine_class(ckpt, images(), keep, P, RefineParams(rounds=0), 0, cpu)
     assert same is ckpt and none == []
 
 
@@ -213,7 +213,7 @@ def test_hinge_loss_margins_and_spectral_norm_discriminator():
         D(torch.randn(4, 1, 16, 16))
     top = torch.linalg.matrix_norm(convs[1].weight.flatten(1), ord=2).item()
     assert top == pytest.approx(1.0, rel=0.05)   # each layer's weight has spectral norm ~1
-    res = train_gan(images(), replace(P, family="hinge"), 0, GanRun(torch.device("cpu")))
+    res = train_gan(images(), replace(P, family="hinge"), 0, Runtime(torch.device("cpu")))
     assert all(torch.isfinite(v).all() for v in res.G.state_dict().values())
 
 
@@ -229,7 +229,7 @@ def test_lecam_anchors_follow_d_outputs_and_penalise_the_gap():
     slow(real, fake)
     assert slow.anchors.tolist() == pytest.approx([0.2, -0.1])
     logged = []
-    train_gan(images(), replace(P, lecam=0.3), 0, GanRun(torch.device("cpu"), log=lambda s, v: logged.append(v)))
+    train_gan(images(), replace(P, lecam=0.3), 0, Runtime(torch.device("cpu"), log=lambda s, v: logged.append(v)))
     assert logged and all(np.isfinite(list(v.values())).all() for v in logged)
 
 

@@ -7,6 +7,7 @@ import torch
 from synthmix.core.errors import DataError
 from synthmix.core.parallel import map_one_thread_each
 from synthmix.classifier.train import fit
+from synthmix.core.runtime import Runtime
 from synthmix.params import CnnParams
 
 X = np.random.default_rng(0).integers(0, 256, (40, 8, 8, 1), dtype=np.uint8)
@@ -14,7 +15,7 @@ Y = np.arange(40) % 2
 
 
 def weights(seed: int) -> bytes:
-    model, _, _ = fit(X, Y, X[:8], Y[:8], 2, CnnParams(width=4, batch_size=8), 12, seed, torch.device("cpu"))
+    model, _, _ = fit((X, Y), (X[:8], Y[:8]), 2, CnnParams(width=4, batch_size=8), 12, seed, Runtime(torch.device("cpu")))
     return b"".join(v.numpy().tobytes() for v in model.state_dict().values())
 
 

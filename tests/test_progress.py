@@ -8,12 +8,14 @@ import pytest
 SCRIPT = """
 import numpy as np, torch
 from synthmix.classifier.train import fit
+from synthmix.core.runtime import Runtime
 from synthmix.gan.train import GanRun, train_gan
 from synthmix.params import CnnParams, GanParams
 x = np.random.default_rng(0).integers(0, 256, (16, 16, 16, 1), dtype=np.uint8)
+cpu = Runtime(torch.device("cpu"))
 train_gan(x, GanParams(z_dim=4, g_width=4, d_width=4, steps=6, batch_size=4, log_every=2, eval_every=0,
-                       checkpoint_every=0), 0, GanRun(torch.device("cpu"), name="class '0'"))
-fit(x, np.arange(16) % 2, x[:4], np.arange(4) % 2, 2, CnnParams(width=4, batch_size=8), 4, 0, torch.device("cpu"))
+                       checkpoint_every=0), 0, cpu, GanRun(name="class '0'"))
+fit((x, np.arange(16) % 2), (x[:4], np.arange(4) % 2), 2, CnnParams(width=4, batch_size=8), 4, 0, cpu)
 print("done")
 """
 

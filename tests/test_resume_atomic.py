@@ -10,6 +10,7 @@ import torch
 from synthmix.core import io, stage
 from synthmix.core.errors import DataError
 from synthmix.core.resume import Resume
+from synthmix.core.runtime import Runtime
 from synthmix.gan.train import GanRun, train_gan
 from synthmix.params import GanParams
 
@@ -32,7 +33,8 @@ def _images():
 def test_resumed_training_equals_uninterrupted(tmp_path):
     torch.set_num_threads(1)
     logged_full = []
-    full = train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=lambda s, v: logged_full.append((s, v)), score=score))
+    full = train_gan(_images(), P, 3, Runtime(torch.device("cpu"), log=lambda s, v: logged_full.append((s, v))),
+                     GanRun(score=score))
 
     resume = Resume(tmp_path, "k", P.checkpoint_every)
     logged_a = []
@@ -42,12 +44,12 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
         if step == 25:
             raise Interrupt  # like a kill between checkpoints 20 and 30
     with pytest.raises(Interrupt):
-        train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=crash_at_25, resume=resume, score=score))
+        train_gan(_images(), P, 3, Runtime(torch.device("cpu"), log=crash_at_25), GanRun(resume=resume, score=score))
     assert torch.load(resume.path, weights_only=True)["step"] == 20
 
     logged_b = []
-    res = train_gan(_images(), P, 3, GanRun(torch.device("cpu"), log=lambda s, v: logged_b.append((s, v)),
-                                            resume=resume, score=score))
+    res = train_gan(_images(), P, 3, Runtime(torch.device("cpu"), log=lambda s, v: logged_b.append((s, v))),
+                    GanRun(resume=resume, score=score))
     for (name, a), b in zip(full.G.state_dict().items(), res.G.state_dict().values()):
         assert torch.equal(a, b), name
     assert res.info == full.info and len(full.info["scores"]) == 4

@@ -9,7 +9,8 @@ import torch
 from scipy import stats
 
 from synthmix.classifier import train as train_module
-from synthmix.classifier.replicate import train_replicate
+from synthmix.classifier.replicate import SyntheticImages, train_replicate
+from synthmix.core.runtime import Runtime
 from synthmix.data.store import Prepared
 from synthmix.evaluate.aggregate import budget_curve, compare_paired
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
@@ -160,8 +161,9 @@ def test_replicate_s_of_two_variants_starts_from_identical_weights(monkeypatch):
     runs = {}
     for variant, replicate in (("real", 0), ("mix_50", 0), ("augmented", 0), ("real", 1)):
         v = Variant.parse(variant)
-        runs[variant, replicate] = train_replicate(v, replicate, data, fake if v.uses_synthetic else None, p,
-                                                   AugmentParams(flip=False), "add", 1, torch.device("cpu"))
+        synthetic = SyntheticImages(fake, "add", 1) if v.uses_synthetic else None
+        runs[variant, replicate] = train_replicate(v, replicate, data, synthetic, p, AugmentParams(flip=False),
+                                                   Runtime(torch.device("cpu")))
     same = lambda x, y: all(torch.equal(x[k], y[k]) for k in x)  # noqa: E731
     assert same(starts[0], starts[1]) and same(starts[0], starts[2])      # replicate 0: real, mix_50, augmented
     assert not same(starts[0], starts[3])                                 # replicate 1 starts elsewhere

@@ -12,6 +12,7 @@ import torch
 import fakes
 from synthmix.classifier.train import fit
 from synthmix.core.errors import DataError
+from synthmix.core.runtime import Runtime
 from synthmix.models import weights
 from synthmix.models.pretrained import PretrainedNet
 from synthmix.params import CnnParams
@@ -114,7 +115,7 @@ def test_pretrained_classifier_starts_from_the_weights_and_can_train_its_head_on
     x = np.random.default_rng(0).integers(0, 256, (24, 16, 16, 1), dtype=np.uint8)
     y = np.arange(24) % 3
     p = CnnParams(arch="resnet18", pretrained=True, input_size=32, train_layers="head", batch_size=8)
-    model, cfg, _ = fit(x, y, x[:6], y[:6], 3, p, 6, 0, torch.device("cpu"))
+    model, cfg, _ = fit((x, y), (x[:6], y[:6]), 3, p, 6, 0, Runtime(torch.device("cpu")))
     assert cfg.arch == "resnet18" and cfg.input_size == 32
     backbone = model.backbone.state_dict()
     for key, value in served["state"].items():       # the head trained; the backbone is the file's, to the bit

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import synthmix.classifier.train as train_module
-from synthmix.classifier.replicate import train_replicate
+from synthmix.classifier.replicate import SyntheticImages, train_replicate
+from synthmix.core.runtime import Runtime
 from synthmix.data.prepare import prepare, split_indices
 from synthmix.data.datasets.digits import load_digits
 from synthmix.data.store import read_more_real, write_more_real
@@ -53,8 +54,8 @@ def test_augmented_mix_trains_on_the_mix_set_augmented_from_augmented_weights(mo
     p = ClassifierParams(width=4, steps=2, batch_size=8)
     for name in ("augmented", "augmented_mix_50", "mix_50"):
         v = Variant.parse(name)
-        train_replicate(v, 3, data, fake if v.uses_synthetic else None, p, AugmentParams(flip=False), "add", 1,
-                        torch.device("cpu"))
+        synthetic = SyntheticImages(fake, "add", 1) if v.uses_synthetic else None
+        train_replicate(v, 3, data, synthetic, p, AugmentParams(flip=False), Runtime(torch.device("cpu")))
     assert all(torch.equal(starts[0][k], starts[1][k]) for k in starts[0])     # replicate 3 of both: one start
     assert augments[0] is not None and augments[1] is not None and augments[2] is None
     # the augmentation applied is augmented's own (same params, same draws for the same generator)

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from synthmix.classifier.augment import augment_batch
-from synthmix.classifier.train import LogFn, fit
+from synthmix.classifier.train import fit
+from synthmix.core.runtime import Runtime
 from synthmix.data.store import Prepared
 from synthmix.mix import training_set
 from synthmix.models.cnn import CnnConfig
@@ -32,17 +33,28 @@ class Replicate:
     counts: dict | None        # per class: real, synthetic, synthetic_wanted, synthetic_unique (None: real only)
 
 
-def train_replicate(variant: Variant, replicate: int, data: Prepared, synthetic: dict[str, np.ndarray] | None,
-                    p: ClassifierParams, augment: AugmentParams, mix_mode: str, min_unique: int,
-                    device: torch.device, log: LogFn | None = None, amp: bool = False,
-                    compile: bool = False) -> Replicate:
-    """Train replicate `replicate` of `variant` on its training set (synthmix.mix; `synthetic`:
-    class -> uint8 images of this replicate's GAN seed), at the budget of the real training set."""
+@dataclass(frozen=True)
+class SyntheticImages:
+    """A synthetic or mix variant's synthetic images and the rules they join the real ones by
+    (synthmix.mix); a real-only variant has none, and so reads neither key."""
+    images: dict[str, np.ndarray]      # class -> uint8 (n, H, W, C) of this replicate's GAN seed
+    mix_mode: str                      # mix.mode
+    min_unique: int                    # filter.min_unique
+
+
+def train_replicate(variant: Variant, replicate: int, data: Prepared, synthetic: SyntheticImages | None,
+                    p: ClassifierParams, augment: AugmentParams, rt: Runtime) -> Replicate:
+    """Train replicate `replicate` of `variant` on its training set (synthmix.mix; `synthetic`: the
+    images of this replicate's GAN seed, None for a real-only variant), at the budget of the real
+    training set."""
     seed = classifier_seed(p.seed, replicate)
     classes = data.class_names
-    images, labels, counts = training_set(variant, data.train, synthetic, classes, mix_mode, min_unique, seed)
+    # without synthetic images the mixing rules never apply (training_set refuses a variant that needs them)
+    images, labels, counts = (
+        training_set(variant, data.train, None, classes, None, None, seed) if synthetic is None else
+        training_set(variant, data.train, synthetic.images, classes, synthetic.mix_mode, synthetic.min_unique, seed))
     steps = p.budget(sum(len(data.train[c]) for c in classes), images.shape[1])     # of the real set: every variant
     augment_fn = (lambda x, gen: augment_batch(x, augment, gen)) if variant.augments else None
-    model, cfg, info = fit(images, labels, data.val_images, data.val_labels, len(classes), p, steps, seed, device,
-                           augment=augment_fn, log=log, amp=amp, compile=compile)
+    model, cfg, info = fit((images, labels), (data.val_images, data.val_labels), len(classes), p, steps, seed, rt,
+                           augment=augment_fn)
     return Replicate(model, cfg, info | {"train_images": int(len(images))}, counts)

@@ -14,14 +14,13 @@ from synthmix.core.batches import IndexSampler
 from synthmix.core.images import to_model
 from synthmix.core.optim import Adam, one_cycle
 from synthmix.core.progress import progress
-from synthmix.core.runtime import autocast, maybe_compile
+from synthmix.core.runtime import Runtime, autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
 from synthmix.models.cnn import CnnConfig, build_classifier, cross_entropy_accuracy
 from synthmix.models.weights import load_weights
 from synthmix.params import CnnParams
 
 AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
-LogFn = Callable[[int, dict[str, float]], None]
 
 
 def build_model(cfg: CnnConfig, p: CnnParams, seed: int, device: torch.device) -> torch.nn.Module:
@@ -36,35 +35,36 @@ def build_model(cfg: CnnConfig, p: CnnParams, seed: int, device: torch.device) -
     return model.to(device, memory_format=torch.channels_last)
 
 
-def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labels: np.ndarray,
-        num_classes: int, p: CnnParams, steps: int, seed: int, device: torch.device,
-        augment: AugmentFn | None = None, log: LogFn | None = None, amp: bool = False,
-        compile: bool = False) -> tuple[torch.nn.Module, CnnConfig, dict]:
-    """Train for exactly `steps` optimizer steps of `p.batch_size` images (p.arch; pretrained
-    ImageNet weights when p.pretrained) and return the weights with the best validation accuracy,
-    checked every `p.eval_interval(steps)` steps and at the last one.
+def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray], num_classes: int,
+        p: CnnParams, steps: int, seed: int, rt: Runtime,
+        augment: AugmentFn | None = None) -> tuple[torch.nn.Module, CnnConfig, dict]:
+    """Train on `train` (uint8 images (N, H, W, C), int64 labels (N,)) for exactly `steps` optimizer
+    steps of `p.batch_size` images (p.arch; pretrained ImageNet weights when p.pretrained) and return
+    the weights with the best accuracy on `val`, checked every `p.eval_interval(steps)` steps and at
+    the last one.
 
-    The whole training set is one tensor on the device; batches are index slices of a fresh
+    The whole training set is one tensor on rt.device; batches are index slices of a fresh
     permutation per pass (`IndexSampler`), and `augment` (if given) transforms a whole batch at
     once. `seed` fixes the initial weights and the random stream (batch order, augmentation,
-    dropout). `amp` (bf16 autocast on CUDA) and `compile` (torch.compile) only change how the
-    training forward pass runs. info: best_step, best_val_acc, steps, and the validation curve.
+    dropout). rt.amp (bf16 autocast on CUDA) and rt.compile (torch.compile) only change how the
+    training forward pass runs; rt.log gets the means at each check. info: best_step, best_val_acc,
+    steps, and the validation curve.
     """
     if steps < 1:
         raise ValueError(f"a classifier needs at least 1 training step, got {steps}")
+    images, labels = train
+    device = rt.device
     cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width, arch=p.arch,
                     input_size=p.input_size)
     model = build_model(cfg, p, seed, device)
     params = model.parameters() if p.arch == "cnn" else model.parameter_groups(p.backbone_lr)
     x, y = to_model(images, device, channels_last=True), torch.from_numpy(labels).to(device)
-    vx, vy = to_model(val_images, device, channels_last=True), torch.from_numpy(val_labels).to(device)
+    checks = _Validation(model, val, device)
     gen = make_generator(seed, device)
     sampler = IndexSampler(len(x), p.batch_size, gen, device)
     opt = Adam(params, lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
     every = p.eval_interval(steps)
-    run_model = maybe_compile(model, compile)
-    best = {"val_acc": -1.0, "step": 0, "state": None}
-    curve: list[list] = []
+    run_model = maybe_compile(model, rt.compile)
     total, seen = torch.zeros(2, device=device), 0                # summed loss and correct count; images
     bar = progress(total=steps, desc="classifier", unit="step")
     model.train()
@@ -73,7 +73,7 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
         xb, yb = x[idx], y[idx]
         if augment is not None:
             xb = augment(xb, gen)
-        with autocast(device, amp):
+        with autocast(device, rt.amp):
             logits = run_model(xb).float()                        # (B, K)
             loss = F.cross_entropy(logits, yb)
         opt.zero_grad()
@@ -87,17 +87,32 @@ def fit(images: np.ndarray, labels: np.ndarray, val_images: np.ndarray, val_labe
         train_loss, train_acc = (total / seen).tolist()           # means since the last check: one host sync
         total.zero_()
         seen = 0
-        val_loss, val_acc = cross_entropy_accuracy(model, vx, vy)
-        model.train()
-        # ">" keeps the earliest step among ties: the least fitted model with that accuracy
-        if val_acc > best["val_acc"]:
-            best = {"val_acc": val_acc, "step": step, "state": copy.deepcopy(model.state_dict())}
-        curve.append([step, val_acc])
-        if log is not None:
-            log(step, {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc})
+        val_loss, val_acc = checks.check(step)
+        if rt.log is not None:
+            rt.log(step, {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc})
         bar.update(step - bar.n)
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
     bar.close()
-    model.load_state_dict(best["state"])
-    return model.eval(), cfg, {"best_step": best["step"], "best_val_acc": best["val_acc"], "steps": steps,
-                               "val_curve": curve}
+    model.load_state_dict(checks.best["state"])
+    return model.eval(), cfg, {"best_step": checks.best["step"], "best_val_acc": checks.best["val_acc"],
+                               "steps": steps, "val_curve": checks.curve}
+
+
+class _Validation:
+    """fit's validation checks: the curve [[step, val_acc]] and a copy of the best weights so far."""
+
+    def __init__(self, model: torch.nn.Module, val: tuple[np.ndarray, np.ndarray], device: torch.device):
+        self.model = model
+        self.x, self.y = to_model(val[0], device, channels_last=True), torch.from_numpy(val[1]).to(device)
+        self.best = {"val_acc": -1.0, "step": 0, "state": None}
+        self.curve: list[list] = []
+
+    def check(self, step: int) -> tuple[float, float]:
+        """(val_loss, val_acc) of the model now; it goes back to training mode after."""
+        val_loss, val_acc = cross_entropy_accuracy(self.model, self.x, self.y)
+        self.model.train()
+        # ">" keeps the earliest step among ties: the least fitted model with that accuracy
+        if val_acc > self.best["val_acc"]:
+            self.best = {"val_acc": val_acc, "step": step, "state": copy.deepcopy(self.model.state_dict())}
+        self.curve.append([step, val_acc])
+        return val_loss, val_acc

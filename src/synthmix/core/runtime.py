@@ -1,13 +1,50 @@
-"""Device, threads, seeds and determinism: one place that sets them for every stage."""
+"""Device, threads, seeds and determinism: one place that sets them for every stage, and the
+`Runtime` value that carries them into every training function."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
 from synthmix.core.seeds import seed_for  # noqa: F401  (re-exported: runtime.seed_for)
 from synthmix.params import RuntimeParams
+
+LogFn = Callable[[int, dict[str, float]], None]     # log(step, {name: value}): a run log's curves
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where a training runs and what it reports to, passed whole to every training function:
+    classifier and judge (`classifier.train.fit`, `classifier.replicate.train_replicate`) and GAN
+    (`gan.train.train_gan`, `synth.refine.refine_class`) alike.
+
+    Why one value: a training function then states its dependencies, the data, its params, its seed
+    and this, the way torchvision's `train_one_epoch(model, criterion, optimizer, data_loader,
+    device, ...)` does, instead of trailing loose `device, amp, compile, log` arguments that every
+    caller must thread through in its own order (fit took 13 parameters, refine_class 12). What a
+    run computes is fixed by its data, params and seed; `amp` and `compile` change how the training
+    forward pass runs on CUDA, `log` only what is reported.
+    """
+    device: torch.device
+    # the cores the stage computes with (runtime.threads, 0 resolved to all available): torch's
+    # threads, or in the classifier stages that many replicates side by side, one thread each
+    threads: int = field(default_factory=torch.get_num_threads)
+    amp: bool = False                   # bf16 autocast of training forward passes (CUDA only, see `autocast`)
+    compile: bool = False               # torch.compile the models for training
+    log: LogFn | None = None            # log(step, values) at each log or validation step
+
+    def with_log(self, log: LogFn | None) -> "Runtime":
+        """This runtime reporting to `log` (each run of a stage has a run log of its own)."""
+        return dataclasses.replace(self, log=log)
+
+
+def start(p: RuntimeParams) -> Runtime:
+    """Apply the runtime section (`setup`) and return the Runtime the training functions take."""
+    return Runtime(setup(p), threads=cpu_threads(p), amp=p.amp, compile=p.compile)
 
 
 def setup(runtime: RuntimeParams) -> torch.device:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from synthmix.core.images import to_model
+from synthmix.core.runtime import Runtime
 from synthmix.params import CnnParams
 from synthmix.classifier.train import fit
 from synthmix.models.cnn import predict_logits
@@ -41,7 +42,8 @@ def detectability(real_train: np.ndarray, fake: np.ndarray, real_test: np.ndarra
     val_labels = np.concatenate([np.zeros(len(real_val)), np.ones(len(fake_val))]).astype(np.int64)
     p = CnnParams(width=width, batch_size=32, lr=2e-3, weight_decay=5e-4)
     steps = epochs * -(-len(images) // p.batch_size)           # `epochs` passes over the detector's training set
-    model, _, _ = fit(images, labels, val_images, val_labels, 2, p, steps, seed, device)
+    # a plain float32, uncompiled run whatever runtime.amp/compile say: a measurement, not a pipeline model
+    model, _, _ = fit((images, labels), (val_images, val_labels), 2, p, steps, seed, Runtime(device))
     acc_real = float((predict_logits(model, to_model(real_test, device)).argmax(1) == 0).float().mean())
     acc_fake = float((predict_logits(model, to_model(fake_test, device)).argmax(1) == 1).float().mean())
     return {"accuracy": (acc_real + acc_fake) / 2, "accuracy_real": acc_real, "accuracy_synthetic": acc_fake,

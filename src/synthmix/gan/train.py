@@ -9,7 +9,8 @@ Then the EMA of G's weights (the identity when gan.ema_decay is 0) is updated; i
 sampled, scored and saved. Every `gan.eval_every` steps a `SnapshotSelector` takes a snapshot of
 it: scores it and keeps the best (run.score), or keeps every one for a later choice
 (run.keep_snapshots: the pipeline's train_gan stage, whose snapshots the refine stage scores with
-the judge). `GanTraining` holds everything a step changes and saves and restores itself, so a
+the judge). Where it runs and what it reports to is the `Runtime` every training function takes;
+what this run does besides its params (resume, snapshot choice, starting weights) is a `GanRun`. `GanTraining` holds everything a step changes and saves and restores itself, so a
 killed run resumes to the same bytes as an uninterrupted one.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from synthmix.core.images import to_model
 from synthmix.core.optim import Adam
 from synthmix.core.progress import progress
 from synthmix.core.resume import Resume
-from synthmix.core.runtime import autocast, maybe_compile
+from synthmix.core.runtime import LogFn, Runtime, autocast, maybe_compile
 from synthmix.core.runtime import generator as make_generator
 from synthmix.core.seeds import seed_for
 from synthmix.gan.diffaugment import augmenter
@@ -37,7 +38,6 @@ from synthmix.gan.select import ScoreFn, SnapshotSelector
 from synthmix.models.gan import Discriminator, GanConfig, Generator
 from synthmix.params import GanParams
 
-LogFn = Callable[[int, dict[str, float]], None]
 FeatureFn = Callable[[torch.Tensor], torch.Tensor]
 logger = logging.getLogger(__name__)
 
@@ -74,13 +74,11 @@ class DivergenceError(RuntimeError):
     """Training produced NaN/inf or exploding losses; names the class and the step."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class GanRun:
-    """Where a training runs and what it reports to: everything but the data and the params."""
-    device: torch.device
-    amp: bool = False                   # bf16 autocast (CUDA only)
-    compile: bool = False               # torch.compile the models for training
-    log: LogFn | None = None            # log(step, {"loss_d", "loss_g", "d_real", "d_fake"})
+    """What a training run does besides its data, params and seed: where it resumes from, how it
+    chooses its snapshot, what weights it starts from. (Where it runs and what it logs to, rt.log
+    getting {"loss_d", "loss_g", "d_real", "d_fake"}, is the `Runtime`.)"""
     resume: Resume | None = None        # periodic full state, and the state to continue from
     score: ScoreFn | None = None        # lower is better: chooses the snapshot that is returned
     keep_snapshots: bool = False        # keep every snapshot (info["snapshots"]) for a later choice
@@ -103,8 +101,8 @@ class GanTraining:
     """Models, optimisers, random stream, batch position, EMA, LeCam anchors, loss sums, history and
     the snapshot selector: what one run changes, saved and restored as one dict."""
 
-    def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, run: GanRun):
-        self.device = device = run.device
+    def __init__(self, p: GanParams, cfg: GanConfig, seed: int, n: int, device: torch.device, run: GanRun):
+        self.device = device
         self.cfg = cfg
         torch.manual_seed(seed)  # module initialisation
         # channels_last: faster steps on CPU (benchmarks/gan_throughput.py)
@@ -255,7 +253,7 @@ def _check_divergence(values: dict[str, float], step: int, p: GanParams, t: GanT
     return True
 
 
-def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun, seed: int) -> None:
+def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun, seed: int, log: LogFn | None) -> None:
     """A fresh start (optional warm-up, then the EMA) or the state of a killed run."""
     state = run.resume.load() if run.resume is not None else None
     if state is None and p.warmup_steps:
@@ -266,14 +264,15 @@ def _start(t: GanTraining, x: torch.Tensor, p: GanParams, run: GanRun, seed: int
     if state is not None:
         t.load_state_dict(state)
         for step, values in t.history:
-            if run.log is not None:
-                run.log(step, values)
+            if log is not None:
+                log(step, values)
         logger.info("resumed from step %d of %d (%s)", t.step, p.steps, run.resume.path)
 
 
-def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanResult:
+def train_gan(images: np.ndarray, p: GanParams, seed: int, rt: Runtime, run: GanRun = GanRun()) -> GanResult:
     """Train a GAN on uint8 (N, H, W, C) images of one class; see the module docstring for the step.
-    `p.steps` 'auto' is resolved for the image size (`GanParams.for_image_size`).
+    `p.steps` 'auto' is resolved for the image size (`GanParams.for_image_size`). rt: the device,
+    amp and compile of the training steps, and rt.log(step, values) at each log step.
 
     Divergence (NaN/inf, or |D loss| > p.max_d_loss at a log step): p.on_divergence "stop" raises
     DivergenceError naming run.name and the step; "restore" ends training with the best snapshot.
@@ -283,17 +282,17 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
         raise ValueError(f"{n} real image(s): a GAN needs at least 2 to train on")
     p = p.for_image_size(size)
     loss, cfg = get_loss(p.family), model_config(p, size, channels)
-    t = GanTraining(p, cfg, seed, n, run)
-    x = to_model(images, run.device, channels_last=True)   # (N, C, S, S) in [-1, 1], converted once
+    t = GanTraining(p, cfg, seed, n, rt.device, run)
+    x = to_model(images, rt.device, channels_last=True)    # (N, C, S, S) in [-1, 1], converted once
     augment = augmenter(p.diffaugment, t.gen)
-    _start(t, x, p, run, seed)
-    G_run, D_run = maybe_compile(t.G, run.compile), maybe_compile(t.D, run.compile)
+    _start(t, x, p, run, seed, rt.log)
+    G_run, D_run = maybe_compile(t.G, rt.compile), maybe_compile(t.D, rt.compile)
     bar = progress(total=p.steps, initial=t.step, desc=f"GAN {run.name}".strip(), unit="step")
     diverged_at = None
     for step in range(t.step + 1, p.steps + 1):
         for _ in range(p.n_critic):
-            fake, loss_d, real_out, fake_out = discriminator_step(t, x, loss, augment, p, G_run, D_run, run.amp)
-        loss_g = generator_step(t, fake, loss, augment, D_run, run.amp)
+            fake, loss_d, real_out, fake_out = discriminator_step(t, x, loss, augment, p, G_run, D_run, rt.amp)
+        loss_g = generator_step(t, fake, loss, augment, D_run, rt.amp)
         t.ema.update(t.G, step)
         t.accumulate(loss.probabilities, loss_d, loss_g, real_out, fake_out)
         if step % p.log_every == 0 or step == p.steps:
@@ -302,8 +301,8 @@ def train_gan(images: np.ndarray, p: GanParams, seed: int, run: GanRun) -> GanRe
                 diverged_at = step
                 break
             t.history.append([step, values])
-            if run.log is not None:
-                run.log(step, values)
+            if rt.log is not None:
+                rt.log(step, values)
             bar.update(step - bar.n)     # values are on the host already: the bar costs no sync
             scored = {"best_score": f"{t.selector.best['score']:.3f}"} if t.selector.has_best else {}
             bar.set_postfix(loss_d=f"{values['loss_d']:.3f}", loss_g=f"{values['loss_g']:.3f}", **scored)

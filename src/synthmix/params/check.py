@@ -23,14 +23,19 @@ class ParamsError(ValueError):
 AUTO = "auto"      # the one string a field typed `int | str` takes besides an int
 
 
-def knob(default: Any, *, lo: float | None = None, hi: float | None = None,
-         choices: tuple | None = None, lo_open: bool = False, hi_open: bool = False,
-         item_lo: float | None = None, item_hi: float | None = None, item_choices: tuple | None = None,
-         allow_empty: bool = False, doc: str = ""):
-    """A dataclass field carrying its constraints. A field typed `int | str` takes an int or "auto"."""
-    meta = {"lo": lo, "hi": hi, "choices": choices, "lo_open": lo_open, "hi_open": hi_open,
-            "item_lo": item_lo, "item_hi": item_hi, "item_choices": item_choices, "allow_empty": allow_empty,
-            "doc": doc}
+# What a field may constrain, each with its default: a range [lo, hi] (open at an end with
+# lo_open/hi_open), a set of choices; for a list, its items' range or choices and whether it may be empty.
+CONSTRAINTS = {"lo": None, "hi": None, "choices": None, "lo_open": False, "hi_open": False,
+               "item_lo": None, "item_hi": None, "item_choices": None, "allow_empty": False}
+
+
+def knob(default: Any, *, doc: str = "", **constraints: Any):
+    """A dataclass field carrying its constraints (keys of CONSTRAINTS) and its `doc`. A field typed
+    `int | str` takes an int or "auto"."""
+    unknown = sorted(set(constraints) - set(CONSTRAINTS))
+    if unknown:
+        raise TypeError(f"knob: unknown constraint {unknown[0]!r}; valid: {', '.join(CONSTRAINTS)}")
+    meta = CONSTRAINTS | constraints | {"doc": doc}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)

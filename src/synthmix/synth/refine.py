@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 import torch
 
+from synthmix.core.runtime import Runtime
 from synthmix.core.seeds import seed_for
 from synthmix.gan.sample import load_generator, sample
 from synthmix.gan.train import GanRun, train_gan
@@ -18,31 +20,42 @@ from synthmix.synth.filter import keep_mask
 
 logger = logging.getLogger(__name__)
 
+KeepFn = Callable[[np.ndarray], np.ndarray]      # uint8 images (N, H, W, C) -> bool (N,): kept by the filter
 
-def refine_class(ckpt: dict, real: np.ndarray, judge: Judge, label: int, gan: GanParams, refine: RefineParams,
-                 rule: FilterParams, cut: float | None, seed: int, device: torch.device, name: str = "",
-                 amp: bool = False) -> tuple[dict, list[dict]]:
+
+def judge_filter(judge: Judge, label: int, rule: FilterParams, cut: float | None,
+                 device: torch.device) -> KeepFn:
+    """The filter rule of class `label` (the same as the synthesize stage's), as refine_class takes
+    it; `cut` is the class's cut (`synth.filter.class_cut`)."""
+    return lambda images: keep_mask(rule, judge.confidence(images, label, device), cut)
+
+
+def refine_class(ckpt: dict, real: np.ndarray, keep: KeepFn, gan: GanParams, refine: RefineParams, seed: int,
+                 rt: Runtime, name: str = "") -> tuple[dict, list[dict]]:
     """Run `refine.rounds` rounds from a trained GAN checkpoint; returns (checkpoint, per-round log).
 
     The returned checkpoint has the layout of `synthmix.gan.sample.save_gan`; with 0 rounds it is
-    the input checkpoint unchanged. `cut` is the class's filter cut (`synth.filter.class_cut`).
+    the input checkpoint unchanged. `keep` is the class's filter (`judge_filter`).
     """
     rounds: list[dict] = []
     if refine.rounds == 0:
         return ckpt, rounds
-    G = load_generator(ckpt, device)
+    G = load_generator(ckpt, rt.device)
     state = {"G": ckpt["model"], "D": ckpt["discriminator"]}
     # fine-tuning: the same loop and loss, a short budget, no warm-up, keep the last weights
     p = replace(gan, steps=refine.steps, warmup_steps=0, eval_every=0)
+    # rounds have never been compiled (short runs, each a fresh model torch.compile would compile
+    # anew); runtime.compile is for the long trainings
+    rt = replace(rt, compile=False)
     for r in range(1, refine.rounds + 1):
-        images = sample(G, refine.samples, seed_for(seed, "refine-sample", str(r)), device)
-        keep = keep_mask(rule, judge.confidence(images, label, device), cut)
-        kept = images[keep]
-        rounds.append({"round": r, "generated": int(len(images)), "kept": int(keep.sum()),
-                       "acceptance": float(keep.mean())})
-        logger.info("%s round %d: judge accepted %d/%d (%.2f)", name, r, len(kept), len(images), keep.mean())
-        result = train_gan(np.concatenate([real, kept]), p, seed_for(seed, "refine-train", str(r)),
-                           GanRun(device, amp=amp, init=state, name=name))
+        images = sample(G, refine.samples, seed_for(seed, "refine-sample", str(r)), rt.device)
+        mask = keep(images)
+        kept = images[mask]
+        rounds.append({"round": r, "generated": int(len(images)), "kept": int(mask.sum()),
+                       "acceptance": float(mask.mean())})
+        logger.info("%s round %d: judge accepted %d/%d (%.2f)", name, r, len(kept), len(images), mask.mean())
+        result = train_gan(np.concatenate([real, kept]), p, seed_for(seed, "refine-train", str(r)), rt,
+                           GanRun(init=state, name=name))
         G = result.G
         state = {"G": result.G.state_dict(), "D": result.D.state_dict()}
     out = dict(ckpt, model=state["G"], discriminator=state["D"], refine_rounds=rounds)
