@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from synthmix import fragments
+from synthmix.report.format import WORTH_CURVE_HEADER, WORTH_HEADER, p_text, points, worth_tables
 from synthmix.report.markdown import md_table
-from synthmix.report.summary import WORTH_CURVE_HEADER, WORTH_HEADER, p_text, points, worth_tables
 from synthmix.variants import Variant, all_variants
 
 ROOT = Path(__file__).resolve().parents[1]

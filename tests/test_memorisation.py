@@ -143,7 +143,7 @@ def test_memorisation_audit_flags_a_copying_gan_seed_and_finds_its_pairs():
 
 
 def test_a_balance_mix_at_zero_percent_is_flagged_too():
-    from synthmix.report.summary import copies_warning
+    from synthmix.report.phrasing import copies_warning
     from synthmix.variants import Variant
 
     assert Variant.parse("mix_0").uses_synthetic       # mode balance fills classes with synthetic images

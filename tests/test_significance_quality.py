@@ -15,7 +15,10 @@ from synthmix.evaluate.stats import holm, mcnemar_test, mean_std
 from synthmix.evaluate.worth import worth_in_real
 from synthmix.report.html import SECTIONS, render_html
 from synthmix.report.markdown import worth_lines
-from synthmix.report.summary import answer as summary_answer, summarize
+from synthmix.report.contents import build_report
+from synthmix.report.figures import Figures
+from synthmix.report.phrasing import answer as summary_answer
+from synthmix.report.summary import summarize
 from synthmix.report.svg import line_chart
 
 
@@ -251,9 +254,9 @@ def test_html_report_has_every_section_and_embeds_its_images():
     assert summary["best"] is None                     # nothing is better than real here
     assert summary["design"]["replicates"] == 2 and summary["design"]["steps"] == 100
     png = b"\x89PNG fake"
-    html = render_html(summary, results, quality, _filtering(), ["a", "b"], {"a": (png, png), "b": (png, None)},
-                       (png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}), SETTINGS, 0.05,
-                       {"a": png, "b": None})
+    figures = Figures(samples={"a": (png, png), "b": (png, None)}, closest_pairs={"a": png, "b": None},
+                      saliency=(png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}))
+    html = render_html(build_report(summary, results, quality, _filtering(), ["a", "b"], SETTINGS, 0.05, figures))
     # mostly copies: every variant trained on synthetic images is flagged, the others are not
     assert all(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("synthetic", "mix_50"))
     assert not any(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("real", "augmented"))

@@ -16,7 +16,7 @@ from synthmix.evaluate.aggregate import budget_curve, compare_paired
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
 from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
-from synthmix.report.summary import answer, verdict
+from synthmix.report.phrasing import answer, verdict
 from synthmix.variants import Variant
 
 
@@ -221,7 +221,7 @@ def test_answer_paragraph_reads_from_the_numbers():
 
 
 def test_narrow_intervals_of_one_gan_draw_say_they_hold_for_these_gans():
-    from synthmix.report.summary import width_sentence
+    from synthmix.report.phrasing import width_sentence
 
     vs = {"ci_low": -0.003, "ci_high": 0.004, "units": 15, "confidence": 0.95, "unit": "replicate, one GAN draw"}
     text = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs})
@@ -232,7 +232,7 @@ def test_narrow_intervals_of_one_gan_draw_say_they_hold_for_these_gans():
 
 
 def test_interval_widths_are_the_mixes_in_their_own_unit():
-    from synthmix.report.summary import width_sentence
+    from synthmix.report.phrasing import width_sentence
 
     # augmented (no GAN: per replicate) and synthetic (already decided, widest) must not set the
     # unit or the design: the mixes are tested over 3 GAN draws
@@ -246,13 +246,13 @@ def test_interval_widths_are_the_mixes_in_their_own_unit():
 
 
 def test_a_p_value_rounded_to_zero_reads_as_a_bound():
-    from synthmix.report.summary import p_text
+    from synthmix.report.format import p_text
 
     assert p_text(0.0) == "< 1e-06" and p_text(0.01234) == "0.0123"
 
 
 def test_units_needed_follows_the_t_distribution():
-    from synthmix.report.summary import units_needed
+    from synthmix.report.numbers import units_needed
 
     # sd 1 point over 5 units: 95% half-width t(0.975, 4) / sqrt(5) = 1.2417 points
     vs = {"ci_low": -0.012417, "ci_high": 0.012417, "units": 5, "confidence": 0.95}
