@@ -104,11 +104,15 @@ def line_chart(series: list[dict], title: str, x_label: str, y_label: str,
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         out += _series_marks(s, colour, px, py, x0, x1, y0, y1)
-        ly = top + 12 + 16 * i
-        dash = ' stroke-dasharray="6 4"' if s.get("style") == "reference" else ""
-        key = (f'<circle cx="{left + pw + 19}" cy="{ly - 4}" r="3" fill="{colour}"/>' if s.get("style") == "points"
-               else f'<line x1="{left + pw + 10}" x2="{left + pw + 28}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
-                    f'stroke-width="2"{dash}/>')
-        out.append(f'{key}<text x="{left + pw + 32}" y="{ly}">{escape(s["name"])}</text>')
+        out.append(_legend_entry(s, colour, left + pw, top + 12 + 16 * i))
     out.append("</svg>")
     return "".join(out)
+
+
+def _legend_entry(s: dict, colour: str, x: float, y: float) -> str:
+    """A series' key (its mark: a dot for "points", a solid or dashed line for the others) and name,
+    right of the frame whose right edge is at x, on the text baseline y."""
+    dash = ' stroke-dasharray="6 4"' if s.get("style") == "reference" else ""
+    key = (f'<circle cx="{x + 19}" cy="{y - 4}" r="3" fill="{colour}"/>' if s.get("style") == "points"
+           else f'<line x1="{x + 10}" x2="{x + 28}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" stroke-width="2"{dash}/>')
+    return f'{key}<text x="{x + 32}" y="{y}">{escape(s["name"])}</text>'
