@@ -551,6 +551,18 @@ def test_new_gan_seed_trains_only_the_new_gans_and_the_classifiers_that_use_them
     assert summary["design"]["gan_variance"].startswith("inside the replicates")
 
 
+def test_a_real_runs_answer_fragment_has_the_docs_committed_shape(repo, tmp_path):
+    """scripts/answer_table.py on this run's summary.json writes the docs fragment's tables (the
+    demo's and mnist_sample's committed answers, docs/results/): headers and widths, not numbers."""
+    from test_fragments import committed
+
+    from synthmix import fragments
+
+    subprocess.run([sys.executable, str(ROOT / "scripts/answer_table.py"), str(repo), "--out", str(tmp_path / "a.md")],
+                   check=True, capture_output=True)
+    assert fragments.shape((tmp_path / "a.md").read_text()) == committed("demo-answer.md")
+
+
 def test_replicates_are_paired_and_reported_with_intervals(repo):
     import json
 
