@@ -194,7 +194,7 @@ def test_a_class_value_starting_with_a_dash_reaches_the_stage_whole():
 
 
 def test_valid_name_tuples_are_the_registries_keys():
-    """params.py lists valid names without importing torch (it loads before any work); they must be
+    """params/schema.py lists valid names without importing torch (it loads before any work); they must be
     exactly the keys of the registries that implement them."""
     from synthmix import params
     from synthmix.data.datasets.registry import DATASETS
@@ -212,7 +212,7 @@ def test_valid_name_tuples_are_the_registries_keys():
                                         ("[1e3, 2]", False), ('["00000", "00007"]', True), ("[0, 1, 2]", True),
                                         ("[cat, dog]", True)])
 def test_class_names_must_read_as_written_by_both_yaml_parsers(tmp_path, written, ok):
-    """DVC (YAML 1.2) fills stage names and paths from data.classes, params.py reads YAML 1.1: a name
+    """DVC (YAML 1.2) fills stage names and paths from data.classes, synthmix.params reads YAML 1.1: a name
     either reads differently as text (00008 -> 8, yes -> True) is refused, with the quoted form."""
     path = tmp_path / "params.yaml"
     path.write_text(f"data:\n  classes: {written}\n")

@@ -9,9 +9,10 @@ Then the EMA of G's weights (the identity when gan.ema_decay is 0) is updated; i
 sampled, scored and saved. Every `gan.eval_every` steps a `SnapshotSelector` takes a snapshot of
 it: scores it and keeps the best (run.score), or keeps every one for a later choice
 (run.keep_snapshots: the pipeline's train_gan stage, whose snapshots the refine stage scores with
-the judge). Where it runs and what it reports to is the `Runtime` every training function takes;
-what this run does besides its params (resume, snapshot choice, starting weights) is a `GanRun`. `GanTraining` holds everything a step changes and saves and restores itself, so a
-killed run resumes to the same bytes as an uninterrupted one.
+the judge). `GanTraining` holds everything a step changes and saves and restores itself, so a
+killed run resumes to the same bytes as an uninterrupted one. Where a training runs and what it
+reports to is the `Runtime` every training function takes; what the run does besides its params
+(resume, snapshot choice, starting weights) is its `GanRun`.
 """
 from __future__ import annotations
 
