@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -150,12 +151,27 @@ def main() -> None:
     table = budget_table(trained, multiples, acc, own)
     print("\n".join(table))
     if args.out:
-        fragments.write(args.out, "benchmarks/classifier_budget.py", "python benchmarks/classifier_budget.py "
-                        + " ".join(sys.argv[1:]), [head.strip(), "", *table])
+        fragments.write(args.out, "benchmarks/classifier_budget.py", rerun_command(sys.argv[1:]), [head.strip(), "", *table])
     mix = Variant("mix", max(params.mix.ratios)).name
     if (mix, 1.0) in acc and ("real", 1.0) in acc:
         interval_replicates(np.asarray(acc[mix, 1.0]) - np.asarray(acc["real", 1.0]), mix)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+
+
+def rerun_command(argv: list[str]) -> str:
+    """The command line as it can be run again: quoted, without --out, a --repo folder as a placeholder
+    (no machine path in a committed fragment)."""
+    words, skip = ["python", "benchmarks/classifier_budget.py"], None
+    for word in argv:
+        if skip:
+            words += [] if skip == "--out" else ["<kept repo>"]
+            skip = None
+        elif word in ("--out", "--repo"):
+            skip = word
+            words += [] if word == "--out" else [word]
+        elif not word.startswith(("--out=", "--repo=")):
+            words.append(word)
+    return shlex.join(words).replace("'<kept repo>'", "<kept repo>")
 
 
 def budget_table(variants: list[Variant], multiples: list[float], acc: dict, own: dict) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -99,8 +100,9 @@ def main() -> None:
           f"stage work total {sum(r['seconds'] for r in rows):.1f} s of {full:.1f} s wall")
     print_kinds(rows, startup)
     if args.out:
-        command = " ".join(["python benchmarks/pipeline.py", *(f"--params-override {o!r}" for o in args.params_override),
-                            *(["--targets", *args.targets] if args.targets else [])])
+        command = shlex.join(["python", "benchmarks/pipeline.py",
+                              *(["--params-override", *args.params_override] if args.params_override else []),
+                              *(["--targets", *args.targets] if args.targets else [])])
         fragments.write(args.out, "benchmarks/pipeline.py", command,
                         cost_body(full, n_stages, startup, noop, rows), git_version(source))
     if args.keep:

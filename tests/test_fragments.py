@@ -35,7 +35,7 @@ def test_every_fragment_says_which_script_command_code_and_machine_wrote_it():
         first = path.read_text().splitlines()[0]
         m = fragments.ORIGIN.match(first)
         assert m, f"{path.name}: first line is not an origin line: {first}"
-        assert (ROOT / m[1]).is_file() and m[2] and m[3] != "unknown"
+        assert (ROOT / m["script"]).is_file() and m["command"] and m["code"] != "unknown"
 
 
 def test_include_fills_stale_copies_and_names_a_missing_fragment(tmp_path):

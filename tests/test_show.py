@@ -47,6 +47,15 @@ def test_every_run_is_a_block_with_its_changed_params_and_its_answer():
     assert rows["real"][1] == "0.9500"
 
 
+def test_a_variant_without_an_interval_says_so():
+    """One replicate: the headline has the difference but no interval bounds (None)."""
+    one = headline(0.96)
+    one["pts_low"] = {k: None for k in one["pts_low"]}
+    one["pts_high"] = {k: None for k in one["pts_high"]}
+    text = render(runs_of([entry("workspace", BASE, one)]))
+    assert "  mix_50 " in text and "+1.00 (no interval)" in text
+
+
 def test_it_fits_100_columns_however_many_params_changed():
     lines = render(runs_of(exp_show())).splitlines()
     assert max(len(line) for line in lines) <= WIDTH

@@ -23,8 +23,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from synthmix.core.io import write_bytes
+
 ROOT = Path(__file__).resolve().parents[2]
-ORIGIN = re.compile(r"^<!-- written by (\S+): `(.+)`, code (\S+), (.+) -->$")
+# the script, the command it ran, an optional note in brackets (how the fragment was made where it
+# was not the script's own --out), the code version and the machine
+ORIGIN = re.compile(r"^<!-- written by (?P<script>\S+): `(?P<command>.+?)`(?: \((?P<note>.+)\))?, "
+                    r"code (?P<code>\S+), (?P<machine>.+) -->$")
 BLOCK = re.compile(r"(<!-- begin (\S+) -->\n)(.*?)(<!-- end \2 -->)", re.DOTALL)
 
 
@@ -45,17 +50,15 @@ def code_version(checkout: Path = ROOT) -> str:
     return out.stdout.strip() or "unknown"
 
 
-def origin_line(script: str, command: str, code: str | None = None) -> str:
-    return f"<!-- written by {script}: `{command}`, code {code or code_version()}, {cpu_model()} -->"
+def origin_line(script: str, command: str, code: str | None = None, note: str | None = None) -> str:
+    note = f" ({note})" if note else ""
+    return f"<!-- written by {script}: `{command}`{note}, code {code or code_version()}, {cpu_model()} -->"
 
 
 def write(path: Path, script: str, command: str, body: list[str], code: str | None = None) -> str:
     """Write the fragment (origin line, then `body`'s lines) to `path` and return its text."""
     text = "\n".join([origin_line(script, command, code), *body]).rstrip("\n") + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)                      # never a half-written fragment under its name
+    write_bytes(path, text.encode(), register=False)      # never a half-written fragment under its name
     return text
 
 
@@ -81,7 +84,7 @@ def shape(text: str) -> list[tuple]:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if (m := ORIGIN.match(line)):
-            out.append(("origin", m[1]))
+            out.append(("origin", m["script"]))
         elif line.startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
             out.append(("table", tuple(c.strip() for c in line.strip("|").split("|"))))
         elif line.startswith("|") and not line.startswith("|---") and out and out[-1][0] in ("table", "rows"):
@@ -103,7 +106,7 @@ def main(argv: list[str]) -> int:
         if filled != text:
             stale.append(name)
             if argv[0] == "include":
-                page.write_text(filled)
+                write_bytes(page, filled.encode(), register=False)
     verb = "updated" if argv[0] == "include" else "stale"
     for name in stale:
         print(f"{verb}: {name}")

@@ -69,9 +69,11 @@ def answer_lines(headline: dict) -> list[str]:
              f"{'Holm p':>7}  verdict"]
     for name, acc in headline["acc"].items():
         diff, against = "-", "-"
-        if name in headline.get("pts", {}):
+        if headline.get("pts", {}).get(name) is not None:
             against = Variant.parse(name).baseline or "-"
-            diff = f"{headline['pts'][name]:+.2f} [{headline['pts_low'][name]:+.2f}, {headline['pts_high'][name]:+.2f}]"
+            low, high = headline.get("pts_low", {}).get(name), headline.get("pts_high", {}).get(name)
+            # one replicate has no interval (the exact McNemar test on its test images instead)
+            diff = f"{headline['pts'][name]:+.2f} " + ("(no interval)" if low is None else f"[{low:+.2f}, {high:+.2f}]")
         p = headline.get("p_holm", {}).get(name)
         lines.append(f"  {name:<20} {acc:>8.4f}  {against:<10} {diff:<33} {p_cell(p):>7}  "
                      f"{headline.get('verdict', {}).get(name, '-')}"[:WIDTH])

@@ -45,8 +45,9 @@ def refine_class(ckpt: dict, real: np.ndarray, keep: KeepFn, gan: GanParams, ref
     # fine-tuning: the same loop and loss, a short budget, no warm-up, keep the last weights
     p = replace(gan, steps=refine.steps, warmup_steps=0, eval_every=0)
     # rounds have never been compiled (short runs, each a fresh model torch.compile would compile
-    # anew); runtime.compile is for the long trainings
-    rt = replace(rt, compile=False)
+    # anew; runtime.compile is for the long trainings) nor logged (each round's steps 1..N would
+    # repeat in the caller's run log)
+    rt = replace(rt, compile=False, log=None)
     for r in range(1, refine.rounds + 1):
         images = sample(G, refine.samples, seed_for(seed, "refine-sample", str(r)), rt.device)
         mask = keep(images)
