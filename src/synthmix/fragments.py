@@ -55,9 +55,10 @@ def origin_line(script: str, command: str, code: str | None = None, note: str | 
     return f"<!-- written by {script}: `{command}`{note}, code {code or code_version()}, {cpu_model()} -->"
 
 
-def write(path: Path, script: str, command: str, body: list[str], code: str | None = None) -> str:
+def write(path: Path, script: str, command: str, body: list[str], code: str | None = None,
+          note: str | None = None) -> str:
     """Write the fragment (origin line, then `body`'s lines) to `path` and return its text."""
-    text = "\n".join([origin_line(script, command, code), *body]).rstrip("\n") + "\n"
+    text = "\n".join([origin_line(script, command, code, note), *body]).rstrip("\n") + "\n"
     write_bytes(path, text.encode(), register=False)      # never a half-written fragment under its name
     return text
 
