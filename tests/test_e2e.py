@@ -560,7 +560,11 @@ def test_a_real_runs_answer_fragment_has_the_docs_committed_shape(repo, tmp_path
 
     subprocess.run([sys.executable, str(ROOT / "scripts/answer_table.py"), str(repo), "--out", str(tmp_path / "a.md")],
                    check=True, capture_output=True)
-    assert fragments.shape((tmp_path / "a.md").read_text()) == committed("demo-answer.md")
+    text = (tmp_path / "a.md").read_text()
+    made, shown = fragments.shape(text), committed("demo-answer.md")
+    assert made[:3] == shown[:3]            # the origin, the answer table's header, its rows' width
+    # TINY's two-point curve may give no worth (the line then says why); where it gives one, its tables too
+    assert made == shown or (len(made) == 3 and "No worth in real images: " in text), text
 
 
 def test_replicates_are_paired_and_reported_with_intervals(repo):
