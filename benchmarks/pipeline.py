@@ -74,7 +74,7 @@ def main() -> None:
                # editable install points elsewhere or the checkout changes during the run
                PYTHONPATH=os.pathsep.join([str(repo / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    print(f"code and params of {source} at {git_version(source)}")
+    print(f"code and params of {source} at {fragments.code_version(source)}")
 
     startup = min(timed([sys.executable, "-c", "import torch, synthmix.classifier.train, synthmix.gan.train"],
                         repo, env)[0] for _ in range(3))
@@ -104,16 +104,11 @@ def main() -> None:
                               *(["--params-override", *args.params_override] if args.params_override else []),
                               *(["--targets", *args.targets] if args.targets else [])])
         fragments.write(args.out, "benchmarks/pipeline.py", command,
-                        cost_body(full, n_stages, startup, noop, rows), git_version(source))
+                        cost_body(full, n_stages, startup, noop, rows), fragments.code_version(source))
     if args.keep:
         print(f"kept {repo}")
     else:
         subprocess.run(["rm", "-rf", str(tmp)])
-
-
-def git_version(source: Path) -> str:
-    out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=source, capture_output=True, text=True)
-    return out.stdout.strip() or "(no git)"
 
 
 def stage_kinds(rows: list[dict]) -> dict[str, list[float]]:

@@ -17,8 +17,6 @@ from synthmix.report.format import WORTH_CURVE_HEADER, WORTH_HEADER, p_text, poi
 from synthmix.report.markdown import md_table
 from synthmix.variants import Variant, all_variants
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def answer_rows(summary: dict) -> list[str]:
     """One markdown row per variant: accuracy (mean ± std), its baseline (augmented for an augmented
