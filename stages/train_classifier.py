@@ -73,8 +73,8 @@ def main() -> None:
         save_json(runs / str(s) / "scores.json", scores | result.info | {
             "variant": variant.name, "replicate": s, "gan_seed": g, "synthetic_counts": result.counts})
         return (f"{variant} replicate {s}{'' if g is None else f' (GAN seed {g})'}: {result.info['train_images']} "
-                f"training images, {result.info['steps']} steps, best val accuracy {result.info['best_val_acc']:.3f} "
-                f"at step {result.info['best_step']}, test accuracy {scores['accuracy']:.4f}")
+                f"training images, {result.info['steps']} steps, kept step {result.info['best_step']} "
+                f"(val accuracy {result.info['best_val_acc']:.3f}), test accuracy {scores['accuracy']:.4f}")
 
     workers = rt.threads if rt.device.type == "cpu" else 1
     for line in map_one_thread_each(replicate, range(p.replicates), workers):

@@ -39,16 +39,17 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
         p: CnnParams, steps: int, seed: int, rt: Runtime,
         augment: AugmentFn | None = None) -> tuple[torch.nn.Module, CnnConfig, dict]:
     """Train on `train` (uint8 images (N, H, W, C), int64 labels (N,)) for exactly `steps` optimizer
-    steps of `p.batch_size` images (p.arch; pretrained ImageNet weights when p.pretrained) and return
-    the weights with the best accuracy on `val`, checked every `p.eval_interval(steps)` steps and at
-    the last one.
+    steps of `p.batch_size` images (p.arch; pretrained ImageNet weights when p.pretrained) on the
+    cross-entropy with `p.label_smoothing`, checking the accuracy on `val` every
+    `p.eval_interval(steps)` steps and at the last one, and return the weights `p.keep` names: the
+    last (the end of the one-cycle schedule) or the best check's.
 
     The whole training set is one tensor on rt.device; batches are index slices of a fresh
     permutation per pass (`IndexSampler`), and `augment` (if given) transforms a whole batch at
     once. `seed` fixes the initial weights and the random stream (batch order, augmentation,
     dropout). rt.amp (bf16 autocast on CUDA) and rt.compile (torch.compile) only change how the
-    training forward pass runs; rt.log gets the means at each check. info: best_step, best_val_acc,
-    steps, and the validation curve.
+    training forward pass runs; rt.log gets the means at each check. info: best_step and
+    best_val_acc (those of the kept weights), steps, and the validation curve.
     """
     if steps < 1:
         raise ValueError(f"a classifier needs at least 1 training step, got {steps}")
@@ -59,7 +60,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     model = build_model(cfg, p, seed, device)
     params = model.parameters() if p.arch == "cnn" else model.parameter_groups(p.backbone_lr)
     x, y = to_model(images, device, channels_last=True), torch.from_numpy(labels).to(device)
-    checks = _Validation(model, val, device)
+    checks = _Validation(model, val, device, keep_best=p.keep == "best")
     gen = make_generator(seed, device)
     sampler = IndexSampler(len(x), p.batch_size, gen, device)
     opt = Adam(params, lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
@@ -75,7 +76,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
             xb = augment(xb, gen)
         with autocast(device, rt.amp):
             logits = run_model(xb).float()                        # (B, K)
-            loss = F.cross_entropy(logits, yb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=p.label_smoothing)
         opt.zero_grad()
         loss.backward()
         opt.lr, opt.beta1 = one_cycle(opt.steps, steps, p.lr)
@@ -93,16 +94,19 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
         bar.update(step - bar.n)
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
     bar.close()
-    model.load_state_dict(checks.best["state"])
+    if checks.best["state"] is not None:                         # keep "best": back to the chosen check's weights
+        model.load_state_dict(checks.best["state"])
     return model.eval(), cfg, {"best_step": checks.best["step"], "best_val_acc": checks.best["val_acc"],
                                "steps": steps, "val_curve": checks.curve}
 
 
 class _Validation:
-    """fit's validation checks: the curve [[step, val_acc]] and a copy of the best weights so far."""
+    """fit's validation checks: the curve [[step, val_acc]] and the kept check: with keep_best, the
+    best so far and a copy of its weights; otherwise the latest (the weights stay the live ones)."""
 
-    def __init__(self, model: torch.nn.Module, val: tuple[np.ndarray, np.ndarray], device: torch.device):
-        self.model = model
+    def __init__(self, model: torch.nn.Module, val: tuple[np.ndarray, np.ndarray], device: torch.device,
+                 keep_best: bool = True):
+        self.model, self.keep_best = model, keep_best
         self.x, self.y = to_model(val[0], device, channels_last=True), torch.from_numpy(val[1]).to(device)
         self.best = {"val_acc": -1.0, "step": 0, "state": None}
         self.curve: list[list] = []
@@ -111,8 +115,10 @@ class _Validation:
         """(val_loss, val_acc) of the model now; it goes back to training mode after."""
         val_loss, val_acc = cross_entropy_accuracy(self.model, self.x, self.y)
         self.model.train()
+        if not self.keep_best:
+            self.best = {"val_acc": val_acc, "step": step, "state": None}
         # ">" keeps the earliest step among ties: the least fitted model with that accuracy
-        if val_acc > self.best["val_acc"]:
+        elif val_acc > self.best["val_acc"]:
             self.best = {"val_acc": val_acc, "step": step, "state": copy.deepcopy(self.model.state_dict())}
         self.curve.append([step, val_acc])
         return val_loss, val_acc

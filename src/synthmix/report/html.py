@@ -53,7 +53,7 @@ def _summary(report: ReportData) -> str:
             f"mean ± std over the replicates. Unique synthetic images: distinct filtered images in the variant's "
             f"training set (replicate 0).</p>"
             + table(["variant", "accuracy", "macro precision", "macro recall", "macro F1", "ECE",
-                     "unique synthetic images", "best step (mean)"],
+                     "unique synthetic images", "kept step (mean)"],
                     [_metrics_row(report, v, r) for v, r in report.results.items()]))
 
 
