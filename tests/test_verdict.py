@@ -14,7 +14,7 @@ from synthmix.core.runtime import Runtime
 from synthmix.data.store import Prepared
 from synthmix.evaluate.aggregate import budget_curve, compare_paired
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
-from synthmix.params import AugmentParams, ClassifierParams, CnnParams, parse_params
+from synthmix.params import AugmentParams, ClassifierParams, CnnParams, JudgeParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
 from synthmix.report.phrasing import answer, verdict
 from synthmix.variants import Variant
@@ -135,6 +135,9 @@ def test_budget_auto_counts_real_images_only_and_checks_are_regular():
     assert (p.budget(500, 16), p.budget(500, 28)) == (450, 800)          # the measured plateaus
     assert p.budget(5000, 16) > p.budget(500, 16) and p.budget(20, 16) == 450 and p.budget(500, 8) == 450 and p.budget(1234, 32) % 50 == 0
     assert CnnParams(steps=123).budget(500, 16) == 123
+    # the classifiers' recipe reaches its plateau sooner at 8x8 (docs/results/budget-digits.md); the judge keeps 450
+    c = ClassifierParams()
+    assert (c.budget(500, 8), c.budget(500, 16), c.budget(500, 28), JudgeParams().budget(500, 8)) == (300, 450, 800, 450)
     assert p.eval_interval(400) == 20 and CnnParams(eval_every=7).eval_interval(400) == 7
 
 
