@@ -168,8 +168,8 @@ def answer(summary: dict) -> str:
     text = design_sentence(d, variants["real"]["accuracy"]) + augmented_sentence(variants) + real_sentence(d, variants)
     text += width_sentence(d, tested)
     text += (f" Whether {d['steps']} steps are on every variant's plateau is not judged in this run: "
-             "benchmarks/classifier_budget.py trains each variant at 4x the steps to measure it (benchmarks/README.md "
-             "gives its result on the 8x8 digits demo and on mnist_sample).")
+             "benchmarks/classifier_budget.py trains each variant at 4x the steps to measure it (docs/statistics.md "
+             "gives its result for every variant on the 8x8 digits demo and on mnist_sample).")
     text += detectable_sentence(tested)
     text += f" GAN variance is {d['gan_variance']}."
     text += worth_sentence(summary.get("worth"))
