@@ -158,10 +158,10 @@ def main() -> None:
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
-def rerun_command(argv: list[str]) -> str:
-    """The command line as it can be run again: quoted, without --out, a --repo folder as a placeholder
-    (no machine path in a committed fragment)."""
-    words, skip = ["python", "benchmarks/classifier_budget.py"], None
+def rerun_command(argv: list[str], script: str = "benchmarks/classifier_budget.py") -> str:
+    """The command line of `script` as it can be run again: quoted, without --out, a --repo folder
+    as a placeholder (no machine path in a committed fragment)."""
+    words, skip = ["python", script], None
     for word in argv:
         if skip:
             words += [] if skip == "--out" else ["<kept repo>"]
@@ -169,7 +169,9 @@ def rerun_command(argv: list[str]) -> str:
         elif word in ("--out", "--repo"):
             skip = word
             words += [] if word == "--out" else [word]
-        elif not word.startswith(("--out=", "--repo=")):
+        elif word.startswith("--repo="):
+            words += ["--repo", "<kept repo>"]
+        elif not word.startswith("--out="):
             words.append(word)
     return shlex.join(words).replace("'<kept repo>'", "<kept repo>")
 

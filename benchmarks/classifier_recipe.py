@@ -17,11 +17,12 @@ import argparse
 import os
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -31,27 +32,36 @@ from classifier_budget import rerun_command, run_budget, training_data  # noqa: 
 from synthmix import fragments  # noqa: E402
 from synthmix.data.store import read_class_files, read_prepared  # noqa: E402
 from synthmix.evaluate.stats import mean_std  # noqa: E402
-from synthmix.params import ClassifierParams, load_params  # noqa: E402
+from synthmix.params import ClassifierParams, ParamsError, load_params, parse_params  # noqa: E402
 from synthmix.variants import Variant  # noqa: E402
 
 
-def parse_recipe(text: str, shipped: ClassifierParams) -> tuple[str, ClassifierParams]:
-    """'name:key=value,...' -> (name, the shipped classifier params with those keys replaced)."""
-    name, _, spec = text.partition(":")
-    types = {f.name: type(getattr(shipped, f.name)) for f in fields(shipped)}
+def parse_recipe(text: str, doc: dict) -> tuple[str, ClassifierParams]:
+    """'name:key=value,...' (or 'shipped') -> (name, the classifier section of params document `doc`
+    with those keys replaced), checked as params.yaml is: a bad key or value fails with the key, the
+    value and what is allowed. steps and replicates are this benchmark's own (--steps, --replicates)."""
+    name, colon, spec = text.partition(":")
+    if not colon and name != "shipped":
+        raise SystemExit(f"--recipe {text!r}: write name:key=value,... (or shipped, params.yaml's classifier as is)")
     changes = {}
     for pair in filter(None, spec.split(",")):
-        key, _, value = pair.partition("=")
-        if key not in types:
-            raise SystemExit(f"--recipe {text!r}: {key!r} is not a classifier param; valid: {', '.join(types)}")
-        changes[key] = value if types[key] is str else types[key](float(value))
-    return name, replace(shipped, **changes)
+        key, eq, value = pair.partition("=")
+        if not eq or key in ("steps", "replicates"):
+            raise SystemExit(f"--recipe {text!r}: {pair!r} is not key=value of a classifier param other than "
+                             "steps and replicates (--steps, --replicates set those)")
+        changes[key] = yaml.safe_load(value)
+    try:
+        params = parse_params(doc | {"classifier": dict(doc.get("classifier") or {}) | changes})
+    except ParamsError as e:
+        raise SystemExit(f"--recipe {text!r}: {e}")
+    return name, params.classifier
 
 
 def recipe_table(runs: dict[tuple[str, int], list[float]]) -> list[str]:
     """Markdown rows: accuracy per recipe and steps, and the paired difference from the first row."""
     (base_key, base), *_ = runs.items()
-    rows = ["| recipe | steps | accuracy (mean ± sd) | - first row (points) | sd of the difference | replicates |",
+    rows = ["| recipe | steps | accuracy (mean ± sd) | vs first row (points) | sd of the difference | "
+            "accuracy per replicate |",
             "|---|---|---|---|---|---|"]
     for (name, steps), acc in runs.items():
         diff = 100 * (np.asarray(acc) - np.asarray(base))
@@ -74,8 +84,12 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     t0 = time.perf_counter()
     params = load_params(args.repo / "params.yaml")
-    shipped = replace(load_params(ROOT.parent / "params.yaml").classifier, replicates=args.replicates)
-    recipes = [parse_recipe(r, shipped) for r in args.recipe or ["shipped"]]
+    doc = yaml.safe_load((ROOT.parent / "params.yaml").read_text())
+    recipes = [parse_recipe(r, doc) for r in args.recipe or ["shipped"]]
+    names = [name for name, _ in recipes]
+    if len(set(names)) < len(names):
+        raise SystemExit(f"--recipe: each recipe needs a name of its own, got {names}")
+    recipes = [(name, replace(recipe, replicates=args.replicates)) for name, recipe in recipes]
     variant = Variant.parse(args.variant)
     data = training_data(variant, read_prepared(args.repo / "data/prepared"), args.repo)
     if data is None:
@@ -83,7 +97,9 @@ def main() -> None:
     synthetic = {g: read_class_files(args.repo / "data/synthetic/filtered" / str(g), data.class_names)
                  for g in params.gan.seeds}
     head = (f"{data.meta['name']} {data.test_images.shape[1]}x{data.test_images.shape[2]}, {variant}: "
-            f"{args.replicates} replicates, GAN seeds {params.gan.seeds}, batches of {shipped.batch_size}")
+            f"{args.replicates} replicates, GAN seeds {params.gan.seeds}; recipes: "
+            + "; ".join(f"{name} = label_smoothing {r.label_smoothing:g}, keep {r.keep}, lr {r.lr:g}, batch {r.batch_size}"
+                        for name, r in recipes))
     print(head + "\n", flush=True)
     runs = {}
     for steps in [int(s) for s in args.steps.split(",")]:
@@ -94,7 +110,7 @@ def main() -> None:
     table = recipe_table(runs)
     print("\n" + "\n".join(table))
     if args.out:
-        command = rerun_command(sys.argv[1:]).replace("benchmarks/classifier_budget.py", "benchmarks/classifier_recipe.py")
+        command = rerun_command(sys.argv[1:], "benchmarks/classifier_recipe.py")
         fragments.write(args.out, "benchmarks/classifier_recipe.py", command, [head, "", *table])
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 

@@ -9,6 +9,7 @@ from synthmix.core.io import save_json, write_bytes
 from synthmix.core.stage import run
 from synthmix.params import load_params
 from synthmix.report.contents import ReportInputs, read_report
+from synthmix.report.phrasing import recipe_text
 from synthmix.report.html import render_html
 from synthmix.report.markdown import render_markdown
 from synthmix.report.plots import ratio_rows, write_plot_data
@@ -41,7 +42,8 @@ def main() -> None:
     inputs = ReportInputs(evaluate=args.evaluate, quality=args.quality, filter=args.filter, data=args.data,
                           synthetic=args.synthetic, first_gan=args.gan_metrics / str(seeds[0]))  # its snapshot choice
     report = read_report(inputs, all_variants(params.mix.ratios, params.mix.augmented), seeds,
-                         params.evaluate.alpha, params.mix.mode)
+                         params.evaluate.alpha, params.mix.mode,
+                         recipe_text(params.classifier.label_smoothing, params.classifier.keep))
     save_json(args.summary, report.summary)
     # in the order built (variants as in the report, real first): `dvc exp show` keeps it for its columns
     write_bytes(args.headline, (json.dumps(headline(report.summary), indent=2) + "\n").encode())

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import torch
 
+from synthmix.classifier import train
 from synthmix.classifier.train import fit
 from synthmix.core.runtime import Runtime
 from synthmix.params import ClassifierParams, CnnParams, JudgeParams
@@ -31,14 +32,19 @@ def test_keep_last_returns_the_weights_at_the_end_of_the_schedule():
     assert [s for s, _ in info["val_curve"]] == list(range(2, 17, 2))     # the checks still draw the curve
 
 
-def test_keep_best_returns_the_earliest_best_check():
+def test_keep_best_returns_the_earliest_best_check(monkeypatch):
+    """Scripted validation accuracies (rising, falling, tying the best): the weights of the first
+    check at the maximum come back, not the end's."""
+    scripted, seen = iter([0.5, 0.8, 0.6, 0.8, 0.7, 0.4, 0.6, 0.5]), []
+
+    def check(model, x, y):
+        seen.append(b"".join(v.numpy().tobytes() for v in model.state_dict().values()))    # the weights checked
+        return 1.0, next(scripted)
+
+    monkeypatch.setattr(train, "cross_entropy_accuracy", check)
     best, info, _ = run(keep="best", eval_every=2)
-    accs = [a for _, a in info["val_curve"]]
-    assert info["best_val_acc"] == max(accs)
-    assert info["best_step"] == info["val_curve"][accs.index(max(accs))][0]
-    # random labels: the curve stays at chance, and the earliest of the tied checks is kept
-    assert info["best_step"] == 2
-    assert best != run(keep="last", eval_every=2)[0]
+    assert (info["best_step"], info["best_val_acc"]) == (4, 0.8)
+    assert best == seen[1] and best != seen[-1]                         # step 4's weights, not the end's
 
 
 def test_label_smoothing_is_in_the_loss():
@@ -57,3 +63,16 @@ def test_classifiers_ship_the_measured_recipe_and_the_judge_keeps_its_own():
     assert (ClassifierParams().label_smoothing, ClassifierParams().keep) == (0.1, "last")
     # the judge's probabilities decide the filter and are calibrated afterwards: the plain loss, best check
     assert (JudgeParams().label_smoothing, JudgeParams().keep) == (0.0, "best")
+
+
+def test_the_reports_settings_name_the_classifiers_recipe():
+    from synthmix.report.phrasing import recipe_text, settings_rows
+
+    summary = {"design": {"replicates": 3, "steps": 300, "gan_seeds": [0], "gan_variance": "-"},
+               "filter": {"mode": "relative", "passed": 1, "drawn": 2, "acceptance": 0.5, "kept": 1}}
+    settings = {"dataset": "digits", "image_size": "8x8x1", "per_class": "50", "val_images": 200, "test_images": 539,
+                "gan_steps": 1000, "mix_mode": "add", "recipe": recipe_text(0.1, "last")}
+    rows = dict(settings_rows(summary, settings))
+    assert rows["classifier recipe"] == "one-cycle AdamW, label smoothing 0.1, the schedule's last weights"
+    assert "classifier recipe" not in dict(settings_rows(summary, settings | {"recipe": ""}))
+    assert "best validation check" in recipe_text(0.0, "best")

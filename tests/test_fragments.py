@@ -83,6 +83,29 @@ def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_p
     assert "| augmented_mix_50 | 800 | 0.9550 ± 0.0071 | 0.9550 ± 0.0071 | +0.00 | yes |" in text
 
 
+def test_the_recipe_benchmark_writes_the_committed_recipe_fragments_shape(tmp_path):
+    name = "recipe-augmented_mix_50.md"
+    if not (RESULTS / name).exists():
+        pytest.skip(f"{name} not written yet")
+    import classifier_recipe
+
+    runs = {("before", 800): [0.96, 0.97], ("shipped", 800): [0.97, 0.98], ("shipped", 3200): [0.98, 0.98]}
+    text = fragments.write(tmp_path / "f.md", "benchmarks/classifier_recipe.py", "python benchmarks/classifier_recipe.py",
+                           ["head", "", *classifier_recipe.recipe_table(runs)], "abc")
+    assert fragments.shape(text) == committed(name)
+    assert "| shipped | 800 | 0.9750 ± 0.0071 | +1.00 | 0.00 | 0.9700 0.9800 |" in text
+
+
+def test_the_benchmarks_rerun_commands_hold_no_machine_path():
+    import classifier_budget
+
+    argv = ["--repo=/tmp/x", "--variant", "real", "--recipe", "a:keep=best", "--out", "docs/results/r.md"]
+    assert (classifier_budget.rerun_command(argv, "benchmarks/classifier_recipe.py")
+            == "python benchmarks/classifier_recipe.py --repo <kept repo> --variant real --recipe a:keep=best")
+    assert classifier_budget.rerun_command(["--repo", "/tmp/x", "--replicates", "6"]) == (
+        "python benchmarks/classifier_budget.py --repo <kept repo> --replicates 6")
+
+
 def test_the_answer_script_writes_the_committed_answer_fragments_shape(tmp_path):
     """From a run's summary.json (the e2e tests check it on a real run: test_e2e.py)."""
     answer_body = answer_script().answer_body

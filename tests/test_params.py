@@ -36,6 +36,8 @@ def test_shipped_params_are_valid_and_complete():
     ("gan", "steps", True, ["gan.steps", "True", "an int"]),
     ("gan", "lr_g", 0, ["gan.lr_g", "0", "> 0"]),
     ("filter", "threshold", 1.5, ["filter.threshold", "1.5", "[0.0, 1.0]"]),
+    ("classifier", "keep", "foo", ["classifier.keep", "'foo'", "'best', 'last'"]),
+    ("classifier", "label_smoothing", 0.9, ["classifier.label_smoothing", "0.9", "[0.0, 0.5]"]),
     ("filter", "threshold", -0.1, ["filter.threshold", "-0.1", "[0.0, 1.0]"]),
     ("mix", "ratios", [25, 150], ["mix.ratios[1]", "150", "an int in [0, 100]"]),
     ("mix", "ratios", [-5], ["mix.ratios[0]", "-5", "an int in [0, 100]"]),

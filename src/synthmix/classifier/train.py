@@ -94,7 +94,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
         bar.update(step - bar.n)
         bar.set_postfix(train_loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
     bar.close()
-    if checks.best["state"] is not None:                         # keep "best": back to the chosen check's weights
+    if checks.keep_best:                                          # back to the chosen check's weights
         model.load_state_dict(checks.best["state"])
     return model.eval(), cfg, {"best_step": checks.best["step"], "best_val_acc": checks.best["val_acc"],
                                "steps": steps, "val_curve": checks.curve}

@@ -86,9 +86,10 @@ def build_report(summary: dict, results: dict[str, dict], quality: dict, filteri
 
 
 def read_report(inputs: ReportInputs, variants: list[Variant], gan_seeds: list[int], alpha: float,
-                mix_mode: str) -> ReportData:
+                mix_mode: str, recipe: str = "") -> ReportData:
     """Read every metrics file the report needs (params: the variants in report order, gan.seeds,
-    evaluate.alpha, mix.mode) and build its contents."""
+    evaluate.alpha, mix.mode; the classifiers' recipe as `phrasing.recipe_text` words it) and build
+    its contents."""
     results = {v.name: load_json(inputs.evaluate / f"{v}.json") for v in variants}
     filtering, quality = load_json(inputs.filter), load_json(inputs.quality)
     data = read_prepared(inputs.data)
@@ -97,4 +98,4 @@ def read_report(inputs: ReportInputs, variants: list[Variant], gan_seeds: list[i
     gan_steps = load_json(inputs.first_gan / data.class_names[0] / "metrics.json")["steps"]
     figures = read_figures(data, inputs.synthetic, gan_seeds[0], quality.get("memorisation"), inputs.evaluate)
     return build_report(summary, results, quality, filtering, data.class_names,
-                        run_settings(data.meta, gan_steps, mix_mode), alpha, figures)
+                        run_settings(data.meta, gan_steps, mix_mode, recipe), alpha, figures)

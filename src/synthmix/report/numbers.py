@@ -106,14 +106,14 @@ def inception_fid(quality: dict) -> dict:
             "inception_kid_std": round(s["kid_std"], 6), "inception_images": [s["n_synthetic"], s["n_real"]]}
 
 
-def run_settings(meta: dict, gan_steps: int, mix_mode: str) -> dict:
+def run_settings(meta: dict, gan_steps: int, mix_mode: str, recipe: str = "") -> dict:
     """What the report's settings table shows of the data (the prepared data's meta.json), the GAN
-    budget and the mix mode."""
+    budget, the mix mode and the classifiers' recipe (`phrasing.recipe_text`; "" = not shown)."""
     per_class = sorted(set(meta["counts"]["train"].values()))
     return {"dataset": meta["name"], "image_size": "x".join(map(str, meta["image_shape"])),
             "per_class": str(per_class[0]) if len(per_class) == 1 else f"{per_class[0]} to {per_class[-1]}",
             "val_images": meta["counts"]["val"], "test_images": meta["counts"]["test"], "gan_steps": gan_steps,
-            "mix_mode": mix_mode}
+            "mix_mode": mix_mode, "recipe": recipe}
 
 
 def ratio_series(results: dict[str, dict], mix_mode: str) -> list[dict]:

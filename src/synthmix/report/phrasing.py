@@ -229,6 +229,12 @@ def synthetic_sentence(q: dict) -> str:
     return text
 
 
+def recipe_text(label_smoothing: float, keep: str) -> str:
+    """The classifiers' recipe as the settings table shows it (their ECE depends on it)."""
+    kept = "the schedule's last weights" if keep == "last" else "the best validation check's weights"
+    return f"one-cycle AdamW, label smoothing {label_smoothing:g}, {kept}"
+
+
 def settings_rows(summary: dict, settings: dict) -> list[tuple[str, str]]:
     """(setting, value) rows that tell two reports apart: the data, the design, the budgets."""
     d, f = summary["design"], summary["filter"]
@@ -237,6 +243,7 @@ def settings_rows(summary: dict, settings: dict) -> list[tuple[str, str]]:
             ("validation / test images (real)", f"{settings['val_images']} / {settings['test_images']}"),
             ("replicates per variant", str(d["replicates"])),
             ("classifier optimizer steps (every variant)", str(d["steps"])),
+            *([("classifier recipe", settings["recipe"])] if settings.get("recipe") else []),
             ("GAN seeds", ", ".join(map(str, d["gan_seeds"])) + f" ({settings['gan_steps']} GAN steps per class)"),
             ("GAN variance", d["gan_variance"]), ("mix mode", settings["mix_mode"]),
             ("filter", f"{f['mode']}: {f['passed']} of {f['drawn']} draws passed ({f['acceptance']:.1%}); "
