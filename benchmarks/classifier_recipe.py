@@ -98,8 +98,8 @@ def main() -> None:
                  for g in params.gan.seeds}
     head = (f"{data.meta['name']} {data.test_images.shape[1]}x{data.test_images.shape[2]}, {variant}: "
             f"{args.replicates} replicates, GAN seeds {params.gan.seeds}; recipes: "
-            + "; ".join(f"{name} = label_smoothing {r.label_smoothing:g}, keep {r.keep}, lr {r.lr:g}, batch {r.batch_size}"
-                        for name, r in recipes))
+            + "; ".join(f"{name} = label_smoothing {r.label_smoothing:g}, keep {r.keep}, lr {r.lr:g}, "
+                        f"batch {r.batch_size}" for name, r in recipes))
     print(head + "\n", flush=True)
     runs = {}
     for steps in [int(s) for s in args.steps.split(",")]:

@@ -23,14 +23,16 @@ from synthmix.params.check import AUTO, ParamsError, build_section
 from synthmix.params.rules import check_combination, class_name_problem
 from synthmix.params.schema import (
     CLASSIFIER_ARCHS, CLASSIFIER_MIN_STEPS, CORRUPTION_KINDS, DATASETS, DEVICES, DIFFAUGMENT_POLICIES,
-    FILTER_MODES, GAN_FAMILIES, KEEP_WEIGHTS, MIN_STEPS, MIRROR_INVARIANT, MIX_MODES, ON_DIVERGENCE, PASSES_OVER_REAL, SELECT_AGAINST, TRAIN_LAYERS,
+    FILTER_MODES, GAN_FAMILIES, KEEP_WEIGHTS, MIN_STEPS, MIRROR_INVARIANT, MIX_MODES, ON_DIVERGENCE,
+    PASSES_OVER_REAL, SELECT_AGAINST, TRAIN_LAYERS,
     AugmentParams, ClassifierParams, CnnParams, DataParams, EvaluateParams, FilterParams, GanParams,
     GenerateParams, JudgeParams, MixParams, Params, QualityParams, RefineParams, RobustnessParams, RuntimeParams,
 )
 
 __all__ = [
-    "AUTO", "CLASSIFIER_ARCHS", "CLASSIFIER_MIN_STEPS", "CORRUPTION_KINDS", "KEEP_WEIGHTS", "DATASETS", "DEVICES", "DIFFAUGMENT_POLICIES", "FILTER_MODES",
-    "GAN_FAMILIES", "MIN_STEPS", "MIRROR_INVARIANT", "MIX_MODES", "ON_DIVERGENCE", "PASSES_OVER_REAL",
+    "AUTO", "CLASSIFIER_ARCHS", "CLASSIFIER_MIN_STEPS", "CORRUPTION_KINDS", "DATASETS", "DEVICES",
+    "DIFFAUGMENT_POLICIES", "FILTER_MODES", "GAN_FAMILIES", "KEEP_WEIGHTS", "MIN_STEPS", "MIRROR_INVARIANT",
+    "MIX_MODES", "ON_DIVERGENCE", "PASSES_OVER_REAL",
     "SELECT_AGAINST", "TRAIN_LAYERS", "AugmentParams", "ClassifierParams", "CnnParams", "DataParams",
     "EvaluateParams", "FilterParams", "GanParams", "GenerateParams", "JudgeParams", "MixParams", "Params",
     "ParamsError", "QualityParams", "RefineParams", "RobustnessParams", "RuntimeParams",

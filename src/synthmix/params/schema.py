@@ -182,8 +182,9 @@ class CnnParams:
     def budget(self, real_images: int, image_size: int) -> int:
         """`steps` resolved: 'auto' is PASSES_OVER_REAL passes' worth of batches over the real
         training images, times image_size / 16 (at least `min_steps`, a multiple of 50): for 500 real
-        images, 300 at 8x8 (the classifiers' floor; the judge's is 450), 450 at 16x16, 800 at 28x28. It counts real images only, so every variant of a
-        comparison, a 4x larger mix included, trains for the same number of steps."""
+        images, 300 at 8x8 (the classifiers' floor; the judge's is 450), 450 at 16x16, 800 at 28x28.
+        It counts real images only, so every variant of a comparison, a 4x larger mix included,
+        trains for the same number of steps."""
         if self.steps != AUTO:
             return int(self.steps)
         passes = PASSES_OVER_REAL * real_images / self.batch_size * image_size / 16
