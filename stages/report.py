@@ -44,7 +44,7 @@ def main() -> None:
     report = read_report(inputs, all_variants(params.mix.ratios, params.mix.augmented), seeds,
                          params.evaluate.alpha, params.mix.mode,
                          recipe_text(params.classifier.label_smoothing, params.classifier.keep))
-    save_json(args.summary, report.summary)
+    save_json(args.summary, report.summary.to_json())
     # in the order built (variants as in the report, real first): `dvc exp show` keeps it for its columns
     write_bytes(args.headline, (json.dumps(headline(report.summary), indent=2) + "\n").encode())
     write_bytes(args.rows, ratio_rows(report.results, report.mix_mode).encode())

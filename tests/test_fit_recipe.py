@@ -67,9 +67,11 @@ def test_classifiers_ship_the_measured_recipe_and_the_judge_keeps_its_own():
 
 def test_the_reports_settings_name_the_classifiers_recipe():
     from synthmix.report.phrasing import recipe_text, settings_rows
+    from synthmix.report.summary import Design, FilterSummary, JudgeSummary, Summary
 
-    summary = {"design": {"replicates": 3, "steps": 300, "gan_seeds": [0], "gan_variance": "-"},
-               "filter": {"mode": "relative", "passed": 1, "drawn": 2, "acceptance": 0.5, "kept": 1}}
+    summary = Summary(design=Design("digits", 8, replicates=3, steps=300, gan_seeds=[0], gan_variance="-"),
+                      variants={}, best=None, worth=None, filter=FilterSummary("relative", 0.5, 1, 1, 2, 1),
+                      judge=JudgeSummary(1.0, None, None), quality={})
     settings = {"dataset": "digits", "image_size": "8x8x1", "per_class": "50", "val_images": 200, "test_images": 539,
                 "gan_steps": 1000, "mix_mode": "add", "recipe": recipe_text(0.1, "last")}
     rows = dict(settings_rows(summary, settings))

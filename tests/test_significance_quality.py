@@ -247,20 +247,26 @@ def test_html_report_has_every_section_and_embeds_its_images():
         {"count": 100, "variant": "real_100", "accuracy": 0.85, "gain": 0.04, "gain_low": 0.03, "gain_high": 0.05}]}
     worth = worth_in_real(curve, {"mix_50": {"diff": 0.01, "ci_low": -0.01, "ci_high": 0.05}}, [])
     summary = summarize(results, _filtering(), quality, [0], 0.05, "digits", 16, worth=worth)
-    assert summary["quality"]["inception_fid"] == 42.5 and summary["quality"]["inception_images"] == [10, 100]
-    assert summary["variants"]["mix_50"]["p_value"] == 1.0 and summary["variants"]["real"]["p_value"] is None
-    assert summary["variants"]["synthetic"]["unique_synthetic"] == {"total": 100, "min_per_class": 50, "used": 100}
-    assert summary["judge"] == {"temperature": 1.5, "test_ece_before": 0.25, "test_ece_after": 0.06}   # test split
-    assert summary["best"] is None                     # nothing is better than real here
-    assert summary["design"]["replicates"] == 2 and summary["design"]["steps"] == 100
+    assert summary.quality["inception_fid"] == 42.5 and summary.quality["inception_images"] == [10, 100]
+    assert summary.variants["mix_50"].vs.p_value == 1.0 and summary.variants["real"].vs is None
+    assert summary.variants["synthetic"].unique_synthetic == {"total": 100, "min_per_class": 50, "used": 100}
+    assert summary.best is None                        # nothing is better than real here
+    assert summary.design.replicates == 2 and summary.design.steps == 100
+    # summary.json's document: the judge on the test split; a baseline's comparison fields all None
+    doc = summary.to_json()
+    assert doc["judge"] == {"temperature": 1.5, "test_ece_before": 0.25, "test_ece_after": 0.06}
+    real = doc["variants"]["real"]
+    assert doc["best"] is None and real["p_value"] is None and real["units"] is None and real["baseline"] is None
+    assert doc["variants"]["mix_50"]["baseline"] == "real" and doc["variants"]["mix_50"]["units"] == 2
+    assert "family" not in doc["variants"]["mix_50"] and doc["design"]["gan_seeds"] == [0]
     png = b"\x89PNG fake"
     figures = Figures(samples={"a": (png, png), "b": (png, None)}, closest_pairs={"a": png, "b": None},
                       saliency=(png, {"per_class": 2, "replicate": 0, "columns": ["image", "real", "mix_50"]}))
     html = render_html(build_report(summary, results, quality, _filtering(), ["a", "b"], SETTINGS, 0.05, figures))
     # mostly copies: every variant trained on synthetic images is flagged, the others are not
-    assert all(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("synthetic", "mix_50"))
-    assert not any(summary["variants"][v]["verdict"].startswith("FLAGGED") for v in ("real", "augmented"))
-    assert summary["quality"]["copy_rate"] == 0.8 and summary["quality"]["mostly_copies"] == ["every GAN seed"]
+    assert all(summary.variants[v].verdict.startswith("FLAGGED") for v in ("synthetic", "mix_50"))
+    assert not any(summary.variants[v].verdict.startswith("FLAGGED") for v in ("real", "augmented"))
+    assert summary.quality["copy_rate"] == 0.8 and summary.quality["mostly_copies"] == ["every GAN seed"]
     assert "mostly near-copies" in summary_answer(summary) and "closest pairs a" in html
     for key in SECTIONS:
         assert f'<section id="{key}">' in html

@@ -2,6 +2,7 @@
 the GAN draw inside), intervals and p-values that match scipy, no p of 0 from a tie, the power
 statement, and the budget check."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,8 +17,30 @@ from synthmix.evaluate.aggregate import budget_curve, compare_paired
 from synthmix.evaluate.stats import clustered_difference, min_detectable, paired_difference, resolution_floor
 from synthmix.params import AugmentParams, ClassifierParams, CnnParams, JudgeParams, parse_params
 from synthmix.replicates import classifier_seed, gan_seed, gan_variance
+from synthmix.report.numbers import round6
 from synthmix.report.phrasing import answer, verdict
+from synthmix.report.summary import (Design, Difference, FilterSummary, JudgeSummary, Summary, VariantSummary,
+                                     headline)
 from synthmix.variants import Variant
+
+
+def comparison(**fields) -> Difference:
+    """A comparison against real with no interval, unless `fields` say otherwise."""
+    return Difference(**({"baseline": "real", "diff": 0.0, "ci_low": None, "ci_high": None, "p_value": None,
+                          "p_adjusted": None, "min_detectable": None, "confidence": 0.95, "significant": False}
+                         | fields))
+
+
+def entry(accuracy: float = 0.9, vs: Difference | None = None, verdict: str = "") -> VariantSummary:
+    return VariantSummary(accuracy=accuracy, accuracy_std=0.01, precision_macro=0.0, recall_macro=0.0,
+                          f1_macro=0.0, f1_macro_std=0.0, ece=0.0, vs=vs, verdict=verdict, failure_level={},
+                          unique_synthetic=None)
+
+
+def summary_of(design: Design, variants: dict[str, VariantSummary], quality: dict | None = None) -> Summary:
+    return Summary(design=design, variants=variants, best=None, worth=None,
+                   filter=FilterSummary("relative", 0.47, 0, 0, 0, 0), judge=JudgeSummary(1.0, None, None),
+                   quality=quality or {})
 
 
 def test_interval_and_p_match_scipy_on_a_hand_made_example():
@@ -61,21 +84,28 @@ def test_min_detectable_has_the_stated_power():
 
 
 def test_verdict_states_the_interval_and_only_what_it_supports():
-    vs = {"diff": 0.004, "ci_low": -0.003, "ci_high": 0.011, "p_value": 0.2, "p_adjusted": 0.6, "significant": False,
-          "confidence": 0.95, "correction": "Holm over 5 tests", "n": 10, "unit": "replicate"}
-    text = verdict(vs, 0.05)
+    vs = {"baseline": "real", "diff": 0.004, "ci_low": -0.003, "ci_high": 0.011, "p_value": 0.2, "p_adjusted": 0.6,
+          "significant": False, "confidence": 0.95, "correction": "Holm over 5 tests", "n": 10, "unit": "replicate"}
+    text = verdict(Difference.of(vs), 0.05)
     assert "+0.40 points, 95% interval [-0.30, +1.10]" in text and "larger than 1.10 points" in text
-    better = verdict(vs | {"ci_low": 0.002, "p_value": 0.001, "p_adjusted": 0.003, "significant": True}, 0.05)
+    better = verdict(Difference.of(vs | {"ci_low": 0.002, "p_value": 0.001, "p_adjusted": 0.003, "significant": True}),
+                     0.05)
     assert better.startswith("better:") and "larger than" not in better
     # the interval alone excludes 0 but Holm does not confirm it: no "rules out", no "no difference"
-    suggestive = verdict(vs | {"ci_low": 0.001, "p_value": 0.03, "p_adjusted": 0.12}, 0.05)
+    suggestive = verdict(Difference.of(vs | {"ci_low": 0.001, "p_value": 0.03, "p_adjusted": 0.12}), 0.05)
     assert suggestive.startswith("not significant after Holm") and "rules out" not in suggestive
     assert "5 tests" in suggestive
-    tie = verdict(vs | {"diff": -0.0, "ci_low": -0.001, "ci_high": 0.001, "p_value": 1.0, "p_adjusted": 1.0}, 0.05)
+    tie = verdict(Difference.of(vs | {"diff": -0.0, "ci_low": -0.001, "ci_high": 0.001, "p_value": 1.0,
+                                      "p_adjusted": 1.0}), 0.05)
     assert "+0.00 points" in tie and "-0.00" not in tie
-    assert "99% interval" in verdict(vs | {"confidence": 0.99}, 0.01)            # the level follows evaluate.alpha
-    clustered = verdict(vs | {"unit": "GAN draw", "n": 3}, 0.05)
+    assert "99% interval" in verdict(Difference.of(vs | {"confidence": 0.99}), 0.01)   # the level follows alpha
+    clustered = verdict(Difference.of(vs | {"unit": "GAN draw", "n": 3}), 0.05)
     assert "3 GAN draws as units" in clustered
+    single = verdict(Difference.of(vs | {"ci_low": None, "ci_high": None}), 0.05)
+    assert single.startswith("not significant:") and "(no interval)" in single
+    # summary.json's rounded copy keeps the unrounded verdict's numbers to 6 decimals
+    rounded = Difference.of(vs | {"diff": 0.00412345678}, round6)
+    assert rounded.diff == 0.004123 and rounded.min_detectable is None and rounded.family == 5
 
 
 def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():
@@ -186,18 +216,15 @@ def test_budget_curve_is_the_mean_curve_and_refuses_unequal_budgets():
 
 
 def test_answer_paragraph_reads_from_the_numbers():
-    design = {"replicates": 10, "steps": 450, "gan_seeds": [0, 1], "gan_variance": "partly inside the replicates",
-              "dataset": "mnist_sample", "image_size": 28}
-    base = {"significant": None, "ci_low": None, "ci_high": None, "min_detectable": None, "accuracy": 0.9,
-            "accuracy_std": 0.01, "baseline": None, "verdict": ""}
-    variants = {"real": base,
-                "mix_50": base | {"baseline": "real", "diff": 0.008, "ci_low": 0.003, "ci_high": 0.013, "p_adjusted": 0.01,
-                                  "significant": True, "min_detectable": 0.006, "confidence": 0.95,
-                                  "unit": "GAN draw", "units": 2},
-                "mix_75": base | {"baseline": "real", "verdict": "no difference detected: ...", "diff": 0.002, "ci_low": -0.004, "ci_high": 0.008, "p_adjusted": 0.5,
-                                  "significant": False, "min_detectable": 0.009, "confidence": 0.95,
-                                  "unit": "GAN draw", "units": 2}}
-    text = answer({"design": design, "variants": variants})
+    design = Design(replicates=10, steps=450, gan_seeds=[0, 1], gan_variance="partly inside the replicates",
+                    dataset="mnist_sample", image_size=28)
+    by_gan = {"min_detectable": 0.006, "unit": "GAN draw", "units": 2}
+    mix_75 = comparison(diff=0.002, ci_low=-0.004, ci_high=0.008, p_adjusted=0.5, **by_gan | {"min_detectable": 0.009})
+    variants = {"real": entry(),
+                "mix_50": entry(vs=comparison(diff=0.008, ci_low=0.003, ci_high=0.013, p_adjusted=0.01,
+                                              significant=True, **by_gan)),
+                "mix_75": entry(vs=mix_75, verdict="no difference detected: ...")}
+    text = answer(summary_of(design, variants))
     assert not text.startswith("Demo") and "mix_50 +0.80 points [+0.30, +1.30], Holm p 0.01" in text
     assert "larger than 0.80 points for the others (mix_75)" in text and "10 paired replicates" in text
     assert "450 optimizer steps" in text and "benchmarks/classifier_budget.py" in text
@@ -209,16 +236,17 @@ def test_answer_paragraph_reads_from_the_numbers():
     assert "±0.5 points would need about 3 GAN seeds (15 replicates)" in text
     assert "On top of classic augmentation" not in text       # no augmented mix: the real-only answer alone
     # with augmented mixes the practitioner's question comes first, against augmented, not real
-    practice = variants | {"augmented": base | {"baseline": "real", "diff": 0.01, "ci_low": 0.004, "ci_high": 0.016,
-                                                "p_adjusted": 0.01, "significant": True, "accuracy": 0.91},
-                           "augmented_mix_50": variants["mix_75"] | {"baseline": "augmented", "diff": -0.003}}
-    text = answer({"design": design, "variants": practice})
+    aug = comparison(diff=0.01, ci_low=0.004, ci_high=0.016, p_adjusted=0.01, significant=True)
+    practice = variants | {"augmented": entry(0.91, aug),
+                           "augmented_mix_50": entry(vs=replace(mix_75, baseline="augmented", diff=-0.003),
+                                                     verdict="no difference detected: ...")}
+    text = answer(summary_of(design, practice))
     assert text.startswith("On top of classic augmentation (augmented: 0.9100 ± 0.0100), adding synthetic images "
                            "changes test accuracy by: augmented_mix_50 -0.30 points [-0.40, +0.80], Holm p 0.5 "
                            "(not detected). Against real-only training (0.9000")
     assert "augmented +1.00 points [+0.40, +1.60], Holm p 0.01 (better)" in text
     assert "intervals of mix_50, mix_75, augmented_mix_50 are" in text
-    demo = answer({"design": design | {"dataset": "digits", "image_size": 8}, "variants": variants})
+    demo = answer(summary_of(replace(design, dataset="digits", image_size=8), variants))
     assert demo.startswith("Demo: digits") and "dvc exp run -S data.name=mnist_sample" in demo
     assert "(8x8 images, 2 GAN seeds)" in demo and "real-only training classifies at 90.0%" in demo
 
@@ -226,11 +254,12 @@ def test_answer_paragraph_reads_from_the_numbers():
 def test_narrow_intervals_of_one_gan_draw_say_they_hold_for_these_gans():
     from synthmix.report.phrasing import width_sentence
 
-    vs = {"ci_low": -0.003, "ci_high": 0.004, "units": 15, "confidence": 0.95, "unit": "replicate, one GAN draw"}
-    text = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs})
+    vs = comparison(ci_low=-0.003, ci_high=0.004, units=15, unit="replicate, one GAN draw")
+    design = Design("digits", 8, replicates=15, steps=300, gan_seeds=[0], gan_variance="")
+    text = width_sentence(design, {"mix_50": vs})
     assert "intervals of mix_50 are ±0.35 points wide, over 15 replicates" in text
     assert "narrow enough to decide differences of 0.5 points (for these GANs only: one GAN seed" in text
-    wide = width_sentence({"replicates": 15, "gan_seeds": [0]}, {"mix_50": vs | {"ci_low": -0.01, "ci_high": 0.01}})
+    wide = width_sentence(design, {"mix_50": replace(vs, ci_low=-0.01, ci_high=0.01)})
     assert "would need about" in wide and "replicates (for these GANs only" in wide
 
 
@@ -239,10 +268,10 @@ def test_interval_widths_are_the_mixes_in_their_own_unit():
 
     # augmented (no GAN: per replicate) and synthetic (already decided, widest) must not set the
     # unit or the design: the mixes are tested over 3 GAN draws
-    per_replicate = {"ci_low": -0.004, "ci_high": 0.006, "units": 15, "confidence": 0.95, "unit": "replicate"}
-    mix = {"ci_low": -0.012, "ci_high": 0.010, "units": 3, "confidence": 0.95, "unit": "GAN draw"}
-    tested = {"augmented": per_replicate, "synthetic": mix | {"ci_low": -0.09, "ci_high": -0.03}, "mix_50": mix}
-    text = width_sentence({"replicates": 15, "gan_seeds": [0, 1, 2]}, tested)
+    per_replicate = comparison(ci_low=-0.004, ci_high=0.006, units=15, unit="replicate")
+    mix = comparison(ci_low=-0.012, ci_high=0.010, units=3, unit="GAN draw")
+    tested = {"augmented": per_replicate, "synthetic": replace(mix, ci_low=-0.09, ci_high=-0.03), "mix_50": mix}
+    text = width_sentence(Design("mnist_sample", 28, 15, 800, [0, 1, 2], ""), tested)
     assert "intervals of mix_50 are ±1.10 points wide, over 3 GAN seeds" in text
     # sd = 1.1 * sqrt(3) / t(0.975, 2) = 0.443 points; t(0.975, m - 1) * 0.443 / sqrt(m) <= 0.5 first at m = 6
     assert "±0.5 points would need about 6 GAN seeds (30 replicates)." in text
@@ -255,13 +284,12 @@ def test_a_p_value_rounded_to_zero_reads_as_a_bound():
 
 
 def test_units_needed_follows_the_t_distribution():
-    from synthmix.report.numbers import units_needed
-
     # sd 1 point over 5 units: 95% half-width t(0.975, 4) / sqrt(5) = 1.2417 points
-    vs = {"ci_low": -0.012417, "ci_high": 0.012417, "units": 5, "confidence": 0.95}
-    assert units_needed(vs, 0.005) == 18          # t(0.975, 17) / sqrt(18) = 0.4973 <= 0.5 < 0.5142 at 17
-    assert units_needed(vs, 0.013) == 5
-    assert units_needed(vs | {"ci_low": None}, 0.005) is None
+    vs = comparison(ci_low=-0.012417, ci_high=0.012417, units=5)
+    assert vs.units_needed(0.005) == 18          # t(0.975, 17) / sqrt(18) = 0.4973 <= 0.5 < 0.5142 at 17
+    assert vs.units_needed(0.013) == 5
+    assert replace(vs, ci_low=None).units_needed(0.005) is None
+    assert vs.largest_supported() == 0.012417 and replace(vs, ci_low=0.001).largest_supported() is None
 
 
 def test_class_names_read_as_written_in_markdown():
@@ -272,19 +300,17 @@ def test_class_names_read_as_written_in_markdown():
 
 
 def test_headline_columns_and_the_verdict_labels():
-    from synthmix.report.summary import headline
-
-    def entry(diff, low, high, p, significant, verdict_text):
-        return {"accuracy": 0.9 + diff, "diff": diff, "ci_low": low, "ci_high": high, "p_adjusted": p,
-                "significant": significant, "verdict": verdict_text}
-    summary = {"design": {"steps": 450, "replicates": 5, "gan_seeds": [0, 1]},
-               "variants": {"real": {"accuracy": 0.912345},
-                            "mix_25": entry(0.0123, 0.004, 0.02, 0.012345, True, "better: ..."),
-                            "mix_50": entry(-0.001, -0.1, 0.098, 1.0, False, "no difference detected: ..."),
-                            "mix_75": entry(0.02, 0.001, 0.04, 0.09, False, "not significant after Holm: ..."),
-                            "synthetic": entry(-0.05, None, None, None, False, "not significant: ..."),
-                            "augmented": entry(0.0, -0.01, 0.01, 1.0, False, "FLAGGED: copies ...")},
-               "quality": {"cas_to_real": 0.9512345, "copy_rate": 0.25}, "filter": {"acceptance": 0.47}}
+    def tested(diff, low, high, p, significant, verdict_text):
+        vs = comparison(diff=diff, ci_low=low, ci_high=high, p_adjusted=p, significant=significant)
+        return entry(0.9 + diff, vs, verdict_text)
+    summary = summary_of(Design("digits", 8, replicates=5, steps=450, gan_seeds=[0, 1], gan_variance=""),
+                         {"real": entry(0.912345),
+                          "mix_25": tested(0.0123, 0.004, 0.02, 0.012345, True, "better: ..."),
+                          "mix_50": tested(-0.001, -0.1, 0.098, 1.0, False, "no difference detected: ..."),
+                          "mix_75": tested(0.02, 0.001, 0.04, 0.09, False, "not significant after Holm: ..."),
+                          "synthetic": tested(-0.05, None, None, None, False, "not significant: ..."),
+                          "augmented": tested(0.0, -0.01, 0.01, 1.0, False, "FLAGGED: copies ...")},
+                         quality={"cas_to_real": 0.9512345, "copy_rate": 0.25})
     h = headline(summary)
     assert h["acc"]["real"] == 0.9123 and h["pts"]["mix_25"] == 1.23 and h["pts_low"]["mix_25"] == 0.4
     assert h["p_holm"] == {"mix_25": 0.0123, "mix_50": 1.0, "mix_75": 0.09, "synthetic": None, "augmented": 1.0}

@@ -10,7 +10,7 @@ from synthmix.data.store import read_prepared
 from synthmix.report.figures import Figures, read_figures
 from synthmix.report.numbers import run_settings
 from synthmix.report.phrasing import answer, settings_rows
-from synthmix.report.summary import summarize
+from synthmix.report.summary import Summary, summarize
 from synthmix.variants import Variant
 
 
@@ -32,10 +32,10 @@ class Comparison:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything both reports show. summary: summary.json's document (rounded numbers, verdicts,
-    worth); results: evaluate's <variant>.json per variant, in report order; comparisons: each tested
+    """Everything both reports show. summary: the typed summary (rounded numbers, verdicts, worth:
+    what summary.json writes); results: evaluate's <variant>.json per variant, in report order; comparisons: each tested
     variant's row (a baseline has none); quality, filtering: quality.json and filter.json as written."""
-    summary: dict
+    summary: Summary
     answer: str                           # the paragraph that opens both reports
     settings: list[tuple[str, str]]       # (setting, value): what tells two reports apart
     mix_mode: str
@@ -66,16 +66,16 @@ def _span(vs: dict | None) -> tuple[float, float] | None:
     return None if not vs or vs.get("ci_low") is None else (vs["ci_low"], vs["ci_high"])
 
 
-def comparisons(results: dict[str, dict], summary: dict) -> dict[str, Comparison]:
+def comparisons(results: dict[str, dict], summary: Summary) -> dict[str, Comparison]:
     """The tested variants' rows, from evaluate's numbers and the summary's verdicts."""
     return {v: Comparison(baseline=vs["baseline"], diff=vs["diff"], ci=_span(vs),
                           these_gans=_span(vs.get("given_these_gans")), p_value=vs["p_value"],
                           p_adjusted=vs["p_adjusted"], min_detectable=vs["min_detectable"],
-                          significant=vs["significant"], verdict=summary["variants"][v]["verdict"])
+                          significant=vs["significant"], verdict=summary.variants[v].verdict)
             for v, r in results.items() if (vs := r.get("vs_baseline"))}
 
 
-def build_report(summary: dict, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
+def build_report(summary: Summary, results: dict[str, dict], quality: dict, filtering: dict, classes: list[str],
                  settings: dict, alpha: float, figures: Figures | None = None) -> ReportData:
     """The report's contents from the summary (`summarize`) and the metrics it came from; settings:
     `numbers.run_settings`; no figures: the HTML report shows none."""

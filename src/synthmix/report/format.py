@@ -18,14 +18,14 @@ def bracket(low: float, high: float) -> str:
     return f"[{points(low)}, {points(high)}]"
 
 
-def interval(vs: dict) -> str:
-    """A comparison's interval in running text."""
-    return bracket(vs["ci_low"], vs["ci_high"]) if vs.get("ci_low") is not None else "(no interval)"
+def interval(low: float | None, high: float | None) -> str:
+    """A comparison's interval in running text; one replicate gives none."""
+    return bracket(low, high) if low is not None else "(no interval)"
 
 
-def level(vs: dict) -> str:
-    """The interval's confidence level as text: 1 - evaluate.alpha, e.g. '95%'."""
-    return f"{100 * vs['confidence']:g}%"
+def level(confidence: float) -> str:
+    """An interval's confidence level as text: 1 - evaluate.alpha, e.g. '95%'."""
+    return f"{100 * confidence:g}%"
 
 
 def p_text(p: float) -> str:
@@ -69,7 +69,7 @@ def worth_tables(worth: dict) -> tuple[list[list[str]], list[list[str]]]:
     curve = [[f"{p['count']:g}", p["variant"], f"{p['accuracy']:.4f}", points(p["gain"]),
               "-" if p["gain_low"] is None else bracket(p["gain_low"], p["gain_high"])]
              for p in (worth.get("curve") or {}).get("points", [])]
-    rows = [[v, points(w["diff"]), interval(w), worth_count(w["worth"]), worth_span(w) or "-",
-             percent(w["headroom_share"]), headroom_span(w) or "-"]
+    rows = [[v, points(w["diff"]), interval(w.get("ci_low"), w.get("ci_high")), worth_count(w["worth"]),
+             worth_span(w) or "-", percent(w["headroom_share"]), headroom_span(w) or "-"]
             for v, w in worth["variants"].items()]
     return curve, rows

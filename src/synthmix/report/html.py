@@ -58,7 +58,7 @@ def _summary(report: ReportData) -> str:
 
 
 def _metrics_row(report: ReportData, v: str, r: dict) -> list[str]:
-    u = report.summary["variants"][v]["unique_synthetic"]
+    u = report.summary.variants[v].unique_synthetic
     best_step = sum(x["best_step"] for x in r["runs"].values()) / len(r["runs"])
     return [escape(v), pm(r, "accuracy"), f"{r['precision_macro']:.4f}", f"{r['recall_macro']:.4f}",
             pm(r, "f1_macro"), f"{r['ece']:.4f}", "–" if u is None else f"{u['total']} (≥ {u['min_per_class']} per class)",
@@ -93,7 +93,7 @@ def _comparison_row(v: str, c: Comparison) -> list[str]:
 
 
 def _worth(report: ReportData) -> str:
-    return worth_html(report.summary.get("worth"))
+    return worth_html(report.summary.worth)
 
 
 def worth_html(worth: dict | None) -> str:
@@ -241,7 +241,7 @@ def _audit_rows(m: dict, classes: list[str]) -> list[list[str]]:
 
 def _quality(report: ReportData) -> str:
     """The synthetic data's scores per class in the judge's feature space, with what each means."""
-    quality, q = report.quality, report.summary["quality"]
+    quality, q = report.quality, report.summary.quality
     sizes = ", ".join(f"{escape(c)}: {n}" for c, n in quality["images_per_class"].items())
     scores = ", ".join(f"{escape(n)} {v:.3f}" for n, v in quality.get("inception_score", {}).items() if v is not None)
     return (f"<p>Is the synthetic data any good? First: the <code>synthetic</code> variant's test accuracy (train on "
@@ -303,7 +303,7 @@ def _saliency(report: ReportData) -> str:
 
 def _filter(report: ReportData) -> str:
     """How the filter drew and kept images per class and GAN seed, and the judge's calibration."""
-    f, judge = report.filtering, report.summary["judge"]
+    f, judge = report.filtering, report.summary.judge
     rows = [[escape(n)] + [f"{per[n]['kept']} / {per[n]['drawn']} ({per[n]['unique_drawn']})"
                            for per in f["per_seed"].values()] + [_num(c["cut"])]
             for n, c in next(iter(f["per_seed"].values())).items()]
@@ -312,8 +312,8 @@ def _filter(report: ReportData) -> str:
             f"draws); {f['passed']} of the {f['drawn']} draws passed the filter ({f['acceptance']:.1%}), "
             f"{f['kept']} kept after dropping near-duplicates and cutting at the target, over all seeds. "
             "The judge was calibrated by "
-            f"temperature scaling on the validation split (T = {judge['temperature']:.3f}; test ECE "
-            f"{_num(judge['test_ece_before'])} → {_num(judge['test_ece_after'])}); <i>cut</i> is the calibrated "
+            f"temperature scaling on the validation split (T = {judge.temperature:.3f}; test ECE "
+            f"{_num(judge.test_ece_before)} → {_num(judge.test_ece_after)}); <i>cut</i> is the calibrated "
             f"probability an image had to reach; <i>distinct</i>: draws that are no near-duplicate of an earlier "
             f"one (within the class's near-duplicate radius in pixels).</p>"
             + table(["class"] + [f"GAN seed {g}: kept / drawn (distinct)" for g in f["per_seed"]] + ["cut"], rows))

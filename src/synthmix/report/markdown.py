@@ -10,7 +10,7 @@ from synthmix.report.phrasing import WORTH_NOTE
 def render_markdown(report: ReportData) -> str:
     """report.md: its sections in order, a blank line between them (a section with nothing to say,
     the worth of a run without one, is left out)."""
-    sections = [_title(report), _settings(report), _variants(report), worth_lines(report.summary.get("worth")),
+    sections = [_title(report), _settings(report), _variants(report), worth_lines(report.summary.worth),
                 _robustness(report), _synthetic_data(report), _judge_space(report), _filter(report)]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
@@ -43,14 +43,14 @@ def _variants(report: ReportData) -> list[str]:
 
 
 def _variant_row(report: ReportData, v: str, r: dict) -> list[str]:
-    s, vs = report.summary["variants"][v], report.comparisons.get(v)
-    u = s["unique_synthetic"]
+    s, vs = report.summary.variants[v], report.comparisons.get(v)
+    u = s.unique_synthetic
     unique = "-" if u is None else f"{u['total']} (≥ {u['min_per_class']}/class)"
     compared = (["-"] * 5 if vs is None else
                 [vs.baseline, points(vs.diff), "-" if vs.ci is None else bracket(*vs.ci),
                  "-" if vs.these_gans is None else bracket(*vs.these_gans),
                  "-" if vs.min_detectable is None else f"{100 * vs.min_detectable:.2f}"])
-    return [v, pm(r, "accuracy"), pm(r, "f1_macro"), f"{r['ece']:.4f}", unique] + compared + [s["verdict"]]
+    return [v, pm(r, "accuracy"), pm(r, "f1_macro"), f"{r['ece']:.4f}", unique] + compared + [s.verdict]
 
 
 def worth_lines(worth: dict | None) -> list[str]:
@@ -80,7 +80,7 @@ def _robustness(report: ReportData) -> list[str]:
 def _synthetic_data(report: ReportData) -> list[str]:
     """The synthetic data's headline: train on synthetic/test on real, the memorisation audit and the
     standard Inception FID/KID, each when the run measured it."""
-    q = report.summary["quality"]
+    q = report.summary.quality
     lines = ["## Is the synthetic data any good, and new?", ""]
     if q.get("cas") is not None:
         ratio = "" if q["cas_to_real"] is None else f", {q['cas_to_real']:.3f}x real's accuracy"
@@ -103,7 +103,7 @@ def _synthetic_data(report: ReportData) -> list[str]:
 
 def _judge_space(report: ReportData) -> list[str]:
     """The filtered images' scores in the judge's feature space (the space that chose them)."""
-    q, quality = report.summary["quality"], report.quality
+    q, quality = report.summary.quality, report.quality
     lines = [f"Judge feature space (it chose the filtered images), GAN seed {quality.get('gan_seed', '-')}, "
              f"size-matched against {quality['reference']}:", ""]
     if "judge_fid" in q:
@@ -120,13 +120,13 @@ def _judge_space(report: ReportData) -> list[str]:
 
 def _filter(report: ReportData) -> list[str]:
     """Per class and GAN seed, the images the filter kept of those drawn, and the class's cut."""
-    judge, per_seed = report.summary["judge"], report.filtering["per_seed"]
-    ece = ("" if judge["test_ece_before"] is None else
-           f", test ECE {judge['test_ece_before']:.4f} -> {judge['test_ece_after']:.4f}")
+    judge, per_seed = report.summary.judge, report.filtering["per_seed"]
+    ece = ("" if judge.test_ece_before is None else
+           f", test ECE {judge.test_ece_before:.4f} -> {judge.test_ece_after:.4f}")
     header = ["class"] + [f"GAN seed {g}: kept / drawn" for g in per_seed] + ["cut"]
     rows = [[md_cell(name)] + [f"{per[name]['kept']} / {per[name]['drawn']}" for per in per_seed.values()]
             + [num(c["cut"], ".4f", "-")] for name, c in next(iter(per_seed.values())).items()]
-    title = f"## Filter: kept per class (judge calibrated, T = {judge['temperature']:.3f}{ece})"
+    title = f"## Filter: kept per class (judge calibrated, T = {judge.temperature:.3f}{ece})"
     return [title, ""] + md_table(header, rows)
 
 

@@ -1,19 +1,13 @@
 """The numbers the report derives from the metrics files, with no words: the design of the
-comparison, what a synthetic variant trained on, the synthetic data's headline, the largest
-difference an interval leaves possible and the units a narrower one needs, the accuracy-vs-ratio
-series. The evaluate stage measured everything; this only selects, combines and rounds."""
+comparison, what a synthetic variant trained on, the synthetic data's headline, the
+accuracy-vs-ratio series (what an interval leaves possible: `summary.Difference`). The evaluate
+stage measured everything; this only selects, combines and rounds."""
 from __future__ import annotations
 
-import math
-
-from scipy.stats import t as t_dist
-
-from synthmix.evaluate.stats import units_for_half_width
 from synthmix.replicates import gan_variance
 from synthmix.variants import Variant
 
 KEYS = ("accuracy", "accuracy_std", "precision_macro", "recall_macro", "f1_macro", "f1_macro_std", "ece")
-COMPARISON_KEYS = ("diff", "ci_low", "ci_high", "p_value", "p_adjusted", "min_detectable", "confidence")
 QUALITY_KEYS = ("fid", "kid", "kid_std", "precision", "recall", "density", "coverage")
 
 
@@ -31,26 +25,6 @@ def rounded(x):
     if isinstance(x, list):
         return [rounded(v) for v in x]
     return x
-
-
-def largest_supported(vs: dict) -> float | None:
-    """The largest |difference| a (per-comparison) interval that contains 0 leaves possible, its
-    farther end: what 'no difference larger than X' may say. None without an interval, or when the
-    interval excludes 0 (it then supports a difference, just not one that survives Holm)."""
-    if vs.get("ci_low") is None or vs["ci_low"] > 0 or vs["ci_high"] < 0:
-        return None
-    return max(abs(vs["ci_low"]), abs(vs["ci_high"]))
-
-
-def units_needed(vs: dict, half_width: float) -> int | None:
-    """Test units (GAN seeds when replicates share GAN draws, else replicates) that a 1 - alpha
-    interval of half-width `half_width` needs at this comparison's observed spread (Student t)."""
-    n = vs.get("units")
-    if vs.get("ci_low") is None or not n or n < 2:
-        return None
-    alpha = 1 - vs["confidence"]
-    sd = (vs["ci_high"] - vs["ci_low"]) / 2 * math.sqrt(n) / t_dist.ppf(1 - alpha / 2, n - 1)   # the interval's spread
-    return units_for_half_width(sd, half_width, alpha)
 
 
 def is_mix(name: str) -> bool:
