@@ -26,7 +26,7 @@ SLOWEST = 6
 # pytest's summary line: "385 passed, 2 skipped, 109 warnings in 91.63s (0:01:31)"
 COUNTS = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
 # a --durations line: "83.12s call     tests/test_e2e.py::test_sweep"
-DURATION = re.compile(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)$")
+DURATION = re.compile(r"^(\d+\.\d+)s (call|setup|teardown)\s+(.+?)\s*$")   # ids may hold spaces
 
 
 def timed_pytest(args: list[str]) -> tuple[float, str, int]:
@@ -53,7 +53,7 @@ def report(wall: float, startup: float, counts: dict[str, int], slow: list[tuple
     """The fragment's lines: the wall time against the start-up baseline, the counts, the slowest tests."""
     outcome = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no summary line"
     lines = [f"`{command}`: **{wall:.1f} s** ({outcome}); pytest start-up and collection alone {startup:.1f} s, "
-             f"so the tests' own work is {wall / startup:.0f}x it. Goal: at most 600 s here, 900 s in CI.", "",
+             f"so the whole run is {wall / startup:.0f}x it. Goal: at most 600 s here, 900 s in CI.", "",
              "| slowest test phases | phase | s |", "|---|---|---|"]
     return lines + [f"| {test} | {phase} | {s:.1f} |" for s, phase, test in slow]
 

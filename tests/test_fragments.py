@@ -100,11 +100,12 @@ def test_the_suite_benchmark_reads_pytests_summary_and_durations(tmp_path):
     import suite_time
 
     output = ("....\n============ slowest 6 durations ============\n83.12s call     tests/test_e2e.py::test_sweep\n"
-              "2.50s setup    tests/test_e2e.py::test_report\n0.01s call     tests/test_a.py::test_b\n"
+              "2.50s setup    tests/test_e2e.py::test_report\n0.01s call     tests/test_a.py::test_b[a b]\n"
               "3 failed, 380 passed, 2 skipped, 109 warnings in 91.63s (0:01:31)\n")
     assert suite_time.summary_counts(output) == {"failed": 3, "passed": 380, "skipped": 2}
     assert suite_time.slowest(output, 2) == [(83.12, "call", "tests/test_e2e.py::test_sweep"),
                                              (2.5, "setup", "tests/test_e2e.py::test_report")]
+    assert suite_time.slowest(output)[-1] == (0.01, "call", "tests/test_a.py::test_b[a b]")   # an id with a space
     lines = suite_time.report(450.0, 15.0, {"passed": 425}, suite_time.slowest(output), "python -m pytest -q")
     assert lines[0].startswith("`python -m pytest -q`: **450.0 s** (425 passed); pytest start-up and collection "
                                "alone 15.0 s")

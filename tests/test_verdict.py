@@ -106,6 +106,7 @@ def test_verdict_states_the_interval_and_only_what_it_supports():
     # summary.json's rounded copy keeps the unrounded verdict's numbers to 6 decimals
     rounded = Difference.of(vs | {"diff": 0.00412345678}, round6)
     assert rounded.diff == 0.004123 and rounded.min_detectable is None and rounded.family == 5
+    assert Difference.of(vs | {"correction": None}).family is None
 
 
 def test_replicates_sharing_gan_draws_are_tested_over_the_gan_draws():

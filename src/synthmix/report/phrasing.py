@@ -46,7 +46,7 @@ def verdict(vs: Difference | None, alpha: float) -> str:
     bound = vs.largest_supported()
     if bound is None:
         return (f"not significant after Holm: {head}; the interval alone excludes 0, but not once the "
-                f"{vs.family} tests of the family are accounted for: suggestive, not shown")
+                f"{f'{vs.family} ' if vs.family else ''}tests of the family are accounted for: suggestive, not shown")
     return f"no difference detected: {head}; this interval rules out differences larger than {100 * bound:.2f} points"
 
 

@@ -5,6 +5,7 @@ numbers `dvc metrics show/diff` and `dvc exp show` compare (headline.json)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 
 from scipy.stats import t as t_dist
@@ -33,17 +34,18 @@ class Difference:
     significant: bool
     unit: str | None = None
     units: int | None = None
-    family: int = 1
+    family: int | None = None
 
     @classmethod
     def of(cls, vs: dict, rounding=None) -> Difference:
         """From evaluate's vs_baseline, its numbers passed through `rounding` (e.g. `round6`) if given."""
         r = rounding or (lambda x: x)
-        family = int(vs["correction"].split()[-2]) if vs.get("correction") else 1   # "Holm over 5 tests"
+        family = re.search(r"over (\d+) tests", vs.get("correction") or "")      # "Holm over 5 tests"
         return cls(baseline=vs.get("baseline"), diff=r(vs["diff"]), ci_low=r(vs.get("ci_low")),
                    ci_high=r(vs.get("ci_high")), p_value=r(vs.get("p_value")), p_adjusted=r(vs.get("p_adjusted")),
                    min_detectable=r(vs.get("min_detectable")), confidence=r(vs.get("confidence")),
-                   significant=vs.get("significant"), unit=vs.get("unit"), units=vs.get("n"), family=family)
+                   significant=vs.get("significant"), unit=vs.get("unit"), units=vs.get("n"),
+                   family=int(family[1]) if family else None)
 
     @property
     def has_interval(self) -> bool:
