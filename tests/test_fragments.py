@@ -67,7 +67,7 @@ def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_pa
     assert "| train_classifier mix_25 | 1 | 17.0 |" in text
 
 
-@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md"])
+@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md"])
 def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name):
     if not (RESULTS / name).exists():
         pytest.skip(f"{name} not written yet")
