@@ -10,31 +10,25 @@ from synthmix.data.store import read_prepared
 from synthmix.report.figures import Figures, read_figures
 from synthmix.report.numbers import run_settings
 from synthmix.report.phrasing import answer, settings_rows
-from synthmix.report.summary import Summary, summarize
+from synthmix.report.summary import Difference, Summary, summarize
 from synthmix.variants import Variant
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Difference):
     """A tested variant against its baseline, as evaluate measured it (unrounded: both tables format
     these numbers, the summary's rounded copies are for JSON); the verdict is the summary's words,
     flag included. these_gans: the per-replicate interval where replicates share GAN draws."""
-    baseline: str
-    diff: float
-    ci: tuple[float, float] | None
-    these_gans: tuple[float, float] | None
-    p_value: float
-    p_adjusted: float
-    min_detectable: float | None
-    significant: bool
-    verdict: str
+    these_gans: tuple[float, float] | None = None
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
 class ReportData:
     """Everything both reports show. summary: the typed summary (rounded numbers, verdicts, worth:
-    what summary.json writes); results: evaluate's <variant>.json per variant, in report order; comparisons: each tested
-    variant's row (a baseline has none); quality, filtering: quality.json and filter.json as written."""
+    what summary.json writes); results: evaluate's <variant>.json per variant, in report order;
+    comparisons: each tested variant's row (a baseline has none); quality, filtering: quality.json
+    and filter.json as written."""
     summary: Summary
     answer: str                           # the paragraph that opens both reports
     settings: list[tuple[str, str]]       # (setting, value): what tells two reports apart
@@ -68,10 +62,8 @@ def _span(vs: dict | None) -> tuple[float, float] | None:
 
 def comparisons(results: dict[str, dict], summary: Summary) -> dict[str, Comparison]:
     """The tested variants' rows, from evaluate's numbers and the summary's verdicts."""
-    return {v: Comparison(baseline=vs["baseline"], diff=vs["diff"], ci=_span(vs),
-                          these_gans=_span(vs.get("given_these_gans")), p_value=vs["p_value"],
-                          p_adjusted=vs["p_adjusted"], min_detectable=vs["min_detectable"],
-                          significant=vs["significant"], verdict=summary.variants[v].verdict)
+    return {v: Comparison(**vars(Difference.of(vs)), these_gans=_span(vs.get("given_these_gans")),
+                          verdict=summary.variants[v].verdict)
             for v, r in results.items() if (vs := r.get("vs_baseline"))}
 
 

@@ -86,7 +86,7 @@ def _significance(report: ReportData) -> str:
 
 
 def _comparison_row(v: str, c: Comparison) -> list[str]:
-    return [escape(v), escape(c.baseline), points(c.diff), "–" if c.ci is None else bracket(*c.ci),
+    return [escape(v), escape(c.baseline), points(c.diff), bracket(c.ci_low, c.ci_high) if c.has_interval else "–",
             "–" if c.these_gans is None else bracket(*c.these_gans), f"{c.p_value:.3g}", f"{c.p_adjusted:.3g}",
             "–" if c.min_detectable is None else f"{100 * c.min_detectable:.2f}",
             f'<span class="{"sig" if c.significant else "ns"}">{escape(c.verdict)}</span>']

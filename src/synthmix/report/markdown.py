@@ -47,7 +47,7 @@ def _variant_row(report: ReportData, v: str, r: dict) -> list[str]:
     u = s.unique_synthetic
     unique = "-" if u is None else f"{u['total']} (≥ {u['min_per_class']}/class)"
     compared = (["-"] * 5 if vs is None else
-                [vs.baseline, points(vs.diff), "-" if vs.ci is None else bracket(*vs.ci),
+                [vs.baseline, points(vs.diff), bracket(vs.ci_low, vs.ci_high) if vs.has_interval else "-",
                  "-" if vs.these_gans is None else bracket(*vs.these_gans),
                  "-" if vs.min_detectable is None else f"{100 * vs.min_detectable:.2f}"])
     return [v, pm(r, "accuracy"), pm(r, "f1_macro"), f"{r['ece']:.4f}", unique] + compared + [s.verdict]
