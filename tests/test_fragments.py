@@ -56,18 +56,21 @@ def test_shape_sees_a_new_column_but_not_new_numbers_or_rows():
     assert fragments.shape(table) != fragments.shape(table + "| mix_25 | 0.7 | 0.1 |\n")
 
 
-def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_path):
+@pytest.mark.parametrize("name", ["pipeline-demo.md", "pipeline-demo-before.md", "pipeline-mnist_sample.md",
+                                  "pipeline-mnist_sample-before.md", "pipeline-mnist_sample-after.md"])
+def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_path, name):
     import pipeline
 
     rows = [{"argv": ["stages/train_gan.py", "--class", "0"], "seconds": 3.0, "peak_rss_mib": 700},
             {"argv": ["stages/train_classifier.py", "--variant", "mix_25"], "seconds": 17.0, "peak_rss_mib": 500}]
     text = fragments.write(tmp_path / "f.md", "benchmarks/pipeline.py", "python benchmarks/pipeline.py",
                            pipeline.cost_body(280.0, 2, 1.5, 1.6, rows), "abc")
-    assert fragments.shape(text) == committed("pipeline-demo.md")
+    assert fragments.shape(text) == committed(name)
     assert "| train_classifier mix_25 | 1 | 17.0 |" in text
 
 
-@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md"])
+@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md",
+                                  "budget-mnist_sample-synthetic.md"])
 def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name):
     if not (RESULTS / name).exists():
         pytest.skip(f"{name} not written yet")

@@ -31,7 +31,7 @@ REMOTE_NAME = "synthmix-cluster"     # the remote the workspace pushes to (its .
 # the stages get the submitter's values instead, so that they compute as its `dvc repro` would:
 # numpy's BLAS threads change the order of float sums (the last bits of `quality` and `synthesize`
 # moved with OPENBLAS_NUM_THREADS=1 here), and glibc returning freed memory to the system at
-# 64 KiB made the stages slower (benchmarks/README.md, "Through a Dask cluster")
+# 64 KiB made the stages slower (benchmarks/HISTORY.md, "Through a Dask cluster")
 DASK_SPAWN_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                         "PYTHONHASHSEED")
 

@@ -5,7 +5,7 @@
 
 DVC reads these exactly as it reads dvclive's (`dvc plots`, `dvc metrics`, the VS Code extension).
 Importing and setting up dvclive cost 0.5-0.7 s per stage process on this project's 2-core CPU
-(benchmarks/README.md), paid by every stage that logs curves (the judge, each GAN, each classifier
+(benchmarks/HISTORY.md, "Stage start-up"), paid by every stage that logs curves (the judge, each GAN, each classifier
 variant, refine); this writes the same files in milliseconds. Values are written with `repr`, so the bytes are deterministic.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Small CNNs use two cores poorly from one process: on this project's 2-core CPU, 6 digits-sized
 classifiers trained in 52.1 s with two torch threads, 61.2 s with one, and 30.6 s in two forked
-processes of one thread each (benchmarks/replicate_workers.py, figures in benchmarks/README.md). So the jobs run in forked worker processes
+processes of one thread each (benchmarks/replicate_workers.py, figures in benchmarks/HISTORY.md). So the jobs run in forked worker processes
 with one torch thread each. Every job then computes with one thread, whatever the number of workers, so its
 bytes do not depend on the core count (the sequential path uses one thread too). Forking happens
 before the stage has run any torch computation, and never on CUDA (one process owns the device).

@@ -17,7 +17,7 @@ from synthmix.params.check import AUTO, knob
 # classifier/judge `steps: auto` (CnnParams.budget), from benchmarks/classifier_budget.py
 PASSES_OVER_REAL = 60
 # the judge's floor: at 300, the plain loss with the best check kept left `augmented` +0.53 points
-# below its 4x accuracy on digits at 8x8 (benchmarks/README.md)
+# below its 4x accuracy on digits at 8x8 (benchmarks/HISTORY.md)
 MIN_STEPS = 450
 # the classifiers' floor, with their recipe (label smoothing, the last weights): every variant within
 # 0.5 points of its 4x accuracy on digits at 8x8 (docs/results/budget-digits.md)
