@@ -2,9 +2,9 @@
 every training loop here, written out.
 
 Why not torch.optim: building or stepping a torch.optim optimizer imports torch._dynamo (its
-methods are wrapped for torch.compile), about 0.9 s per process on this project's 2-core CPU, and
-30 stages of the default pipeline train something: that import alone was ~15% of a from-scratch
-`dvc repro` (benchmarks/HISTORY.md, "Stage start-up"). The update is the same arithmetic as torch's Adam/AdamW and
+methods are wrapped for torch.compile), about 0.9 s per process on the project's 2-core CPU when
+it was measured (benchmarks/HISTORY.md, "Stage start-up": then 37 stages, 144.5 s from scratch),
+and most stages train something. The update is the same arithmetic as torch's Adam/AdamW and
 measured as fast as its fused kernel on the GAN step (7.7 vs 7.6 ms); `runtime.compile` imports
 torch._dynamo anyway, and these plain in-place tensor ops compile like any others.
 """

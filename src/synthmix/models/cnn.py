@@ -67,7 +67,7 @@ def load_cnn(source: str | Path | dict, device: torch.device | str) -> torch.nn.
     ckpt = source if isinstance(source, dict) else load_torch(source)
     model = build_classifier(CnnConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])
-    # the layout oneDNN and cuDNN convolutions want (benchmarks/HISTORY.md, "GAN training throughput")
+    # the layout oneDNN and cuDNN convolutions want (benchmarks/HISTORY.md, "Stage start-up")
     return model.to(device, memory_format=torch.channels_last).eval()
 
 
