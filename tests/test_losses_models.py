@@ -43,21 +43,3 @@ def test_factor_size():
     assert factor_size(16) == (4, 2) and factor_size(28) == (7, 2) and factor_size(48) == (3, 4)
     with pytest.raises(ValueError, match="cannot be halved"):
         factor_size(15)
-
-
-def test_stride2_stem_halves_the_side_in_one_block_and_auto_picks_it_above_16():
-    from synthmix.params import ClassifierParams, JudgeParams, parse_params
-
-    x = torch.randn(3, 1, 28, 28)
-    full, stride2 = Cnn(CnnConfig(1, 5, width=4)), Cnn(CnnConfig(1, 5, width=4, stem_stride=2))
-    assert full(x).shape == stride2(x).shape == (3, 5) and stride2.embed(x).shape == (3, 16)
-    # one strided block instead of two full-resolution blocks and a pool: fewer layers, same feature size
-    convs = lambda m: [c for c in m.modules() if isinstance(c, torch.nn.Conv2d)]  # noqa: E731
-    assert len(convs(full)) == 5 and len(convs(stride2)) == 4 and convs(stride2)[0].stride == (2, 2)
-    assert stride2.features[:1](x).shape == full.features[:3](x).shape == (3, 4, 14, 14)
-    c = ClassifierParams()
-    assert (c.stem, c.stem_stride(8), c.stem_stride(16), c.stem_stride(28), c.stem_stride(32)) == ("auto", 1, 1, 2, 2)
-    assert ClassifierParams(stem="full").stem_stride(28) == 1 and ClassifierParams(stem="stride2").stem_stride(8) == 2
-    assert JudgeParams().stem_stride(28) == 1          # the judge keeps its resolution unless asked
-    with pytest.raises(ValueError, match=r"classifier\.stem.*'stride3'.*'auto', 'full', 'stride2'"):
-        parse_params({"classifier": {"stem": "stride3"}})

@@ -56,7 +56,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     images, labels = train
     device = rt.device
     cfg = CnnConfig(channels=images.shape[3], num_classes=num_classes, width=p.width, arch=p.arch,
-                    input_size=p.input_size, stem_stride=p.stem_stride(images.shape[1]))
+                    input_size=p.input_size)
     model = build_model(cfg, p, seed, device)
     params = model.parameters() if p.arch == "cnn" else model.parameter_groups(p.backbone_lr)
     x, y = to_model(images, device, channels_last=True), torch.from_numpy(labels).to(device)

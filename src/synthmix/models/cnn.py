@@ -23,25 +23,18 @@ class CnnConfig:
     width: int = 32
     arch: str = "cnn"          # cnn (this file) | mobilenet_v2 | resnet18 (models/pretrained.py)
     input_size: int = 0        # pretrained archs: the side images are resized to (0 = 224)
-    stem_stride: int = 1       # cnn: 1 = two blocks at full resolution, then a pool; 2 = one block of stride 2
 
 
-def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout),
-                         nn.ReLU(True))
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
 
 
 class Cnn(nn.Module):
     def __init__(self, cfg: CnnConfig):
         super().__init__()
         w = cfg.width
-        # the stem brings S x S images to w x S/2 x S/2. At 28x28 the two full-resolution blocks cost
-        # half of a training step (31.7 -> 16.4 ms of one thread with one block of stride 2 instead:
-        # benchmarks/README.md, "The classifier's stem"); at 8x8 there is no resolution to spare.
-        stem = ([_block(cfg.channels, w, stride=2)] if cfg.stem_stride == 2 else
-                [_block(cfg.channels, w), _block(w, w), nn.MaxPool2d(2)])
         self.features = nn.Sequential(
-            *stem,                                                       # w x S/2 x S/2
+            _block(cfg.channels, w), _block(w, w), nn.MaxPool2d(2),     # w x S/2 x S/2
             _block(w, 2 * w), _block(2 * w, 2 * w), nn.MaxPool2d(2),     # 2w x S/4 x S/4
             _block(2 * w, 4 * w),                                        # 4w x S/4 x S/4
             nn.AdaptiveAvgPool2d(1), nn.Flatten())                       # 4w: the feature space for FID

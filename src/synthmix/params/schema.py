@@ -148,8 +148,6 @@ class RefineParams:
 CLASSIFIER_ARCHS = ("cnn", "mobilenet_v2", "resnet18")
 TRAIN_LAYERS = ("all", "head")
 KEEP_WEIGHTS = ("best", "last")
-CNN_STEMS = ("auto", "full", "stride2")
-STRIDE2_ABOVE = 16      # stem auto: one block of stride 2 for images over this side
 
 
 @dataclass(frozen=True)
@@ -167,9 +165,6 @@ class CnnParams:
     train_layers: str = knob("all", choices=TRAIN_LAYERS, doc="mobilenet_v2/resnet18: all, or head (the backbone "
                               "stays as loaded)")
     width: int = knob(16, lo=4, doc="cnn: channels of the first block")
-    stem: str = knob(AUTO, choices=CNN_STEMS, doc="cnn: how images reach half their side: full (two blocks at "
-                     "full resolution, then a pool) or stride2 (one block of stride 2: half the cost of a "
-                     f"step at 28x28); auto: stride2 for images over {STRIDE2_ABOVE}x{STRIDE2_ABOVE}, full otherwise")
     steps: int | str = knob(AUTO, lo=1, doc="optimizer steps, the same for every variant whatever its training-set "
                              "size; 'auto': 60 passes' worth of batches over the real training images, times the "
                              "image side / 16, at least 300 (the judge: 450), rounded to 50 (the measured plateau, "
@@ -195,11 +190,6 @@ class CnnParams:
         passes = PASSES_OVER_REAL * real_images / self.batch_size * image_size / 16
         return max(self.min_steps, 50 * round(passes / 50))
 
-    def stem_stride(self, image_size: int) -> int:
-        """The cnn's first stride: 2 for `stem` stride2 (or auto, above STRIDE2_ABOVE), else 1."""
-        stride2 = self.stem == "stride2" or (self.stem == AUTO and image_size > STRIDE2_ABOVE)
-        return 2 if stride2 else 1
-
     def eval_interval(self, steps: int) -> int:
         """Steps between validation checks: `eval_every`, or 'auto' = steps / 20 (at least 1)."""
         return max(1, steps // 20) if self.eval_every == AUTO else int(self.eval_every)
@@ -207,9 +197,6 @@ class CnnParams:
 
 @dataclass(frozen=True)
 class JudgeParams(CnnParams):
-    # full resolution: the judge's features are the filter's and the FID's space, and it trains once
-    # per run (about 18 s of the 28x28 run), so the classifiers' stem would save little and move both
-    stem: str = knob("full", choices=CNN_STEMS, doc="cnn: full or stride2 (see classifier.stem); auto as there")
     seed: int = knob(0, lo=0)
 
 
