@@ -78,3 +78,23 @@ def test_the_reports_settings_name_the_classifiers_recipe():
     assert rows["classifier recipe"] == "one-cycle AdamW, label smoothing 0.1, the schedule's last weights"
     assert "classifier recipe" not in dict(settings_rows(summary, settings | {"recipe": ""}))
     assert "best validation check" in recipe_text(0.0, "best")
+
+
+def test_cpu_bf16_trains_in_bf16_where_native_and_stays_deterministic(monkeypatch):
+    """classifier.cpu_bf16: the forward pass runs under bf16 autocast on a CPU with native bf16
+    (other bytes than float32's, the same bytes run after run), and in float32 on one without."""
+    from synthmix.core import runtime
+
+    seen = []
+    conv = torch.nn.Conv2d.forward
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", lambda self, x: seen.append(conv(self, x).dtype) or conv(self, x))
+    fp32, _, _ = run(keep="last")
+    assert set(seen) == {torch.float32}
+    seen.clear()
+    monkeypatch.setattr(runtime, "native_cpu_bf16", lambda: True)
+    bf16, _, _ = run(keep="last", cpu_bf16=True)
+    assert torch.bfloat16 in seen                            # training's forward passes (the checks are float32)
+    assert bf16 == run(keep="last", cpu_bf16=True)[0] and bf16 != fp32
+    monkeypatch.setattr(runtime, "native_cpu_bf16", lambda: False)       # emulated: float32, the same bytes
+    assert run(keep="last", cpu_bf16=True)[0] == fp32
+    assert ClassifierParams().cpu_bf16 is False and JudgeParams().cpu_bf16 is False

@@ -47,9 +47,10 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     The whole training set is one tensor on rt.device; batches are index slices of a fresh
     permutation per pass (`IndexSampler`), and `augment` (if given) transforms a whole batch at
     once. `seed` fixes the initial weights and the random stream (batch order, augmentation,
-    dropout). rt.amp (bf16 autocast on CUDA) and rt.compile (torch.compile) only change how the
-    training forward pass runs; rt.log gets the means at each check. info: best_step and
-    best_val_acc (those of the kept weights), steps, and the validation curve.
+    dropout). rt.amp (bf16 autocast on CUDA), p.cpu_bf16 (bf16 autocast on a CPU with native
+    bf16) and rt.compile (torch.compile) only change how the training forward pass runs; rt.log
+    gets the means at each check. info: best_step and best_val_acc (those of the kept weights),
+    steps, and the validation curve.
     """
     if steps < 1:
         raise ValueError(f"a classifier needs at least 1 training step, got {steps}")
@@ -74,7 +75,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
         xb, yb = x[idx], y[idx]
         if augment is not None:
             xb = augment(xb, gen)
-        with autocast(device, rt.amp):
+        with autocast(device, rt.amp, p.cpu_bf16):
             logits = run_model(xb).float()                        # (B, K)
             loss = F.cross_entropy(logits, yb, label_smoothing=p.label_smoothing)
         opt.zero_grad()

@@ -82,14 +82,25 @@ def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     return g
 
 
-def autocast(device: torch.device, amp: bool):
-    """bf16 autocast for a training forward pass on a CUDA device that supports it; else a no-op.
+def autocast(device: torch.device, amp: bool, cpu_bf16: bool = False):
+    """bf16 autocast for a training forward pass: on a CUDA device that supports it when `amp`, on a
+    CPU with native bf16 instructions when `cpu_bf16` (`native_cpu_bf16`); else a no-op.
 
     bf16 keeps fp32's exponent range, so no gradient scaler is needed.
     """
     if amp and device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.autocast("cuda", dtype=torch.bfloat16)
+    if cpu_bf16 and device.type == "cpu" and native_cpu_bf16():
+        return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def native_cpu_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AMX tiles or AVX512-BF16). Elsewhere oneDNN emulates
+    bf16 and it is slower than float32, so `cpu_bf16` trains in float32 there. (torch's own checks;
+    private names, hence the getattr.)"""
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    return any(check() for check in checks if check is not None)
 
 
 def maybe_compile(module: torch.nn.Module, enabled: bool) -> torch.nn.Module:
