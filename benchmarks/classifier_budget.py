@@ -107,8 +107,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
     ap.add_argument("--variants", help="comma-separated variant names to train (default: every variant)")
     ap.add_argument("--more-real", help="data.more_real counts, comma-separated (default: params.yaml's)")
-    ap.add_argument("--cpu-bf16", action="store_true", help="classifier.cpu_bf16: true (bf16 autocast on a CPU "
-                    "with native bf16)")
+    ap.add_argument("--cpu-bf16", action=argparse.BooleanOptionalAction, help="classifier.cpu_bf16 true (bf16 "
+                    "autocast on a CPU with native bf16) or, --no-cpu-bf16, false (default: params.yaml's)")
     ap.add_argument("--out", type=Path, help="also write the table as this docs fragment (docs/results/...)")
     ap.add_argument("--repo", type=Path, help="reuse a repository kept by an earlier run (--keep) of this dataset: "
                     "its prepared data and synthetic images; the classifier params are this checkout's")
@@ -129,8 +129,8 @@ def main() -> None:
                 raise SystemExit(f"--more-real {missing}: {repo} has no data/more_real/<n> for them; run its prepare "
                                  f"with data.more_real including them, or leave them out")
             params = replace(params, data=replace(params.data, more_real=more_real))
-    if args.cpu_bf16:
-        params = replace(params, classifier=replace(params.classifier, cpu_bf16=True))
+    if args.cpu_bf16 is not None:
+        params = replace(params, classifier=replace(params.classifier, cpu_bf16=args.cpu_bf16))
     data = read_prepared(repo / "data/prepared")
     synthetic = {g: read_class_files(repo / "data/synthetic/filtered" / str(g), data.class_names) for g in params.gan.seeds}
     real_images = sum(len(x) for x in data.train.values())
@@ -138,7 +138,7 @@ def main() -> None:
     head = (f"{args.dataset} {args.image_size}x{args.image_size}: {real_images} real training images, "
             f"{len(data.test_labels)} test images; {args.replicates} replicates, GAN seeds {params.gan.seeds}; "
             f"shipped classifier.steps = {params.classifier.steps} -> {shipped} steps of "
-            f"{params.classifier.batch_size}{precision(params.classifier.cpu_bf16)}; pipeline up to synthesize {time.perf_counter() - t0:.0f} s")
+            f"{params.classifier.batch_size}{precision(params.classifier.bf16_on_cpu(data.test_images.shape[1]))}; pipeline up to synthesize {time.perf_counter() - t0:.0f} s")
     print(head + "\n")
     multiples = sorted({float(m) for m in args.multiples.split(",")} | {1.0, 4.0})   # the test compares 1x with 4x
     variants = all_variants(params.mix.ratios, params.mix.augmented) + more_real_variants(params.data.more_real)
@@ -162,11 +162,12 @@ def main() -> None:
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
-def precision(cpu_bf16: bool) -> str:
-    """The training precision, for the table's head line: '' for float32 (every earlier table)."""
-    if not cpu_bf16:
+def precision(bf16_on_cpu: bool) -> str:
+    """The training precision, for the table's head line: '' for float32 (as every table before
+    classifier.cpu_bf16 says nothing)."""
+    if not bf16_on_cpu:
         return ""
-    return ", bf16 autocast on the CPU" if native_cpu_bf16() else ", float32 (cpu_bf16 asked; this CPU has no native bf16)"
+    return ", bf16 autocast on the CPU" if native_cpu_bf16() else ", float32 (cpu_bf16 on; this CPU has no native bf16)"
 
 
 def rerun_command(argv: list[str], script: str = "benchmarks/classifier_budget.py") -> str:

@@ -235,3 +235,12 @@ def test_data_root_must_be_an_existing_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ParamsError, match="a file, not a folder; it must be the folder where raw files are looked"):
         check_root("mnist", str(tmp_path / "f"))
+
+
+def test_cpu_bf16_takes_true_false_or_auto():
+    from synthmix.params import parse_params
+
+    assert parse_params({"classifier": {"cpu_bf16": True}}).classifier.cpu_bf16 is True
+    assert parse_params({"classifier": {"cpu_bf16": "auto"}}).classifier.cpu_bf16 == "auto"
+    with pytest.raises(ValueError, match=r"classifier\.cpu_bf16 = 'yes': must be a bool, or 'auto'"):
+        parse_params({"classifier": {"cpu_bf16": "yes"}})

@@ -48,8 +48,8 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     permutation per pass (`IndexSampler`), and `augment` (if given) transforms a whole batch at
     once. `seed` fixes the initial weights and the random stream (batch order, augmentation,
     dropout). rt.amp (bf16 autocast on CUDA), p.cpu_bf16 (bf16 autocast on a CPU with native
-    bf16) and rt.compile (torch.compile) only change how the training forward pass runs; rt.log
-    gets the means at each check. info: best_step and best_val_acc (those of the kept weights),
+    bf16, resolved for the image side by p.bf16_on_cpu) and rt.compile (torch.compile) only change
+    how the training forward pass runs; rt.log gets the means at each check. info: best_step and best_val_acc (those of the kept weights),
     steps, and the validation curve.
     """
     if steps < 1:
@@ -65,7 +65,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     gen = make_generator(seed, device)
     sampler = IndexSampler(len(x), p.batch_size, gen, device)
     opt = Adam(params, lr=p.lr, weight_decay=p.weight_decay)      # AdamW: decoupled decay
-    every = p.eval_interval(steps)
+    every, bf16_on_cpu = p.eval_interval(steps), p.bf16_on_cpu(images.shape[1])
     run_model = maybe_compile(model, rt.compile)
     total, seen = torch.zeros(2, device=device), 0                # summed loss and correct count; images
     bar = progress(total=steps, desc="classifier", unit="step")
@@ -75,7 +75,7 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
         xb, yb = x[idx], y[idx]
         if augment is not None:
             xb = augment(xb, gen)
-        with autocast(device, rt.amp, p.cpu_bf16):
+        with autocast(device, rt.amp, bf16_on_cpu):
             logits = run_model(xb).float()                        # (B, K)
             loss = F.cross_entropy(logits, yb, label_smoothing=p.label_smoothing)
         opt.zero_grad()
