@@ -99,7 +99,7 @@ def test_cpu_bf16_trains_in_bf16_where_native_and_stays_deterministic(monkeypatc
     assert run(keep="last", cpu_bf16=True)[0] == fp32
     # auto: bf16 over 16x16 only (X is 8x8: float32); the judge keeps float32 unless asked
     assert run(keep="last", cpu_bf16="auto")[0] == fp32
-    c = ClassifierParams()
-    assert (c.cpu_bf16, c.bf16_on_cpu(8), c.bf16_on_cpu(16), c.bf16_on_cpu(28)) == ("auto", False, False, True)
-    assert ClassifierParams(cpu_bf16=False).bf16_on_cpu(28) is False and ClassifierParams(cpu_bf16=True).bf16_on_cpu(8)
+    c = ClassifierParams(cpu_bf16="auto")
+    assert (c.bf16_on_cpu(8), c.bf16_on_cpu(16), c.bf16_on_cpu(28)) == (False, False, True)
+    assert ClassifierParams().bf16_on_cpu(28) is False and ClassifierParams(cpu_bf16=True).bf16_on_cpu(8)
     assert JudgeParams().cpu_bf16 is False and JudgeParams().bf16_on_cpu(28) is False

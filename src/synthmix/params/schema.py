@@ -221,10 +221,6 @@ class ClassifierParams(CnnParams):
     # points from 4x the steps; with label smoothing and the schedule's last weights, 800 steps reach
     # more than the old recipe did in 3,200.
     label_smoothing: float = knob(0.1, lo=0.0, hi=0.5, doc="label smoothing of the training loss (0 = none)")
-    # auto: every variant of the comparison at the same accuracy and plateau as float32 on
-    # mnist_sample 28x28 (docs/results/budget-mnist_sample-bf16.md); the judge keeps float32
-    cpu_bf16: bool | str = knob(AUTO, doc="bf16 autocast of training on a CPU with native bf16: true, false, or "
-                                f"'auto' = on for images over {BF16_ABOVE}x{BF16_ABOVE} (see judge.cpu_bf16)")
     keep: str = knob("last", choices=KEEP_WEIGHTS, doc="the weights a replicate keeps: last (the end of the "
                      "one-cycle schedule; the checks only draw the validation curve) or best (the check with the "
                      "highest validation accuracy)")
