@@ -134,11 +134,13 @@ def main() -> None:
     data = read_prepared(repo / "data/prepared")
     synthetic = {g: read_class_files(repo / "data/synthetic/filtered" / str(g), data.class_names) for g in params.gan.seeds}
     real_images = sum(len(x) for x in data.train.values())
-    shipped = params.classifier.budget(real_images, data.test_images.shape[1])
+    side = data.test_images.shape[1]
+    shipped = params.classifier.budget(real_images, side)
     head = (f"{args.dataset} {args.image_size}x{args.image_size}: {real_images} real training images, "
             f"{len(data.test_labels)} test images; {args.replicates} replicates, GAN seeds {params.gan.seeds}; "
             f"shipped classifier.steps = {params.classifier.steps} -> {shipped} steps of "
-            f"{params.classifier.batch_size}{precision(params.classifier.bf16_on_cpu(data.test_images.shape[1]))}; pipeline up to synthesize {time.perf_counter() - t0:.0f} s")
+            f"{params.classifier.batch_size}{precision(params.classifier.bf16_on_cpu(side))}; "
+            f"pipeline up to synthesize {time.perf_counter() - t0:.0f} s")
     print(head + "\n")
     multiples = sorted({float(m) for m in args.multiples.split(",")} | {1.0, 4.0})   # the test compares 1x with 4x
     variants = all_variants(params.mix.ratios, params.mix.augmented) + more_real_variants(params.data.more_real)

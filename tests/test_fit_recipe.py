@@ -81,25 +81,40 @@ def test_the_reports_settings_name_the_classifiers_recipe():
 
 
 def test_cpu_bf16_trains_in_bf16_where_native_and_stays_deterministic(monkeypatch):
-    """classifier.cpu_bf16: the forward pass runs under bf16 autocast on a CPU with native bf16
-    (other bytes than float32's, the same bytes run after run), and in float32 on one without."""
+    """classifier.cpu_bf16: the training forward pass runs under bf16 autocast on a CPU with native
+    bf16 (other bytes than float32's, the same bytes run after run; the validation checks stay
+    float32), and in float32 on one without; 'auto' only over BF16_ABOVE."""
     from synthmix.core import runtime
+    from synthmix.params import schema
 
     seen = []
     conv = torch.nn.Conv2d.forward
     monkeypatch.setattr(torch.nn.Conv2d, "forward", lambda self, x: seen.append(conv(self, x).dtype) or conv(self, x))
     fp32, _, _ = run(keep="last")
     assert set(seen) == {torch.float32}
-    seen.clear()
     monkeypatch.setattr(runtime, "native_cpu_bf16", lambda: True)
-    bf16, _, _ = run(keep="last", cpu_bf16=True)
-    assert torch.bfloat16 in seen                            # training's forward passes (the checks are float32)
+    seen.clear()
+    bf16, _, _ = run(keep="last", cpu_bf16=True, eval_every=16)
+    # 16 training steps of 5 convolutions in bf16, then one check of 5 in float32
+    assert seen.count(torch.bfloat16) == 16 * 5 and seen[-5:] == [torch.float32] * 5
     assert bf16 == run(keep="last", cpu_bf16=True)[0] and bf16 != fp32
+    # auto: X is 8x8, so float32; with the threshold under 8, bf16
+    assert run(keep="last", cpu_bf16="auto")[0] == fp32
+    monkeypatch.setattr(schema, "BF16_ABOVE", 4)
+    assert run(keep="last", cpu_bf16="auto")[0] == bf16
     monkeypatch.setattr(runtime, "native_cpu_bf16", lambda: False)       # emulated: float32, the same bytes
     assert run(keep="last", cpu_bf16=True)[0] == fp32
-    # auto: bf16 over 16x16 only (X is 8x8: float32); the judge keeps float32 unless asked
-    assert run(keep="last", cpu_bf16="auto")[0] == fp32
+    monkeypatch.undo()
     c = ClassifierParams(cpu_bf16="auto")
     assert (c.bf16_on_cpu(8), c.bf16_on_cpu(16), c.bf16_on_cpu(28)) == (False, False, True)
     assert ClassifierParams().bf16_on_cpu(28) is False and ClassifierParams(cpu_bf16=True).bf16_on_cpu(8)
     assert JudgeParams().cpu_bf16 is False and JudgeParams().bf16_on_cpu(28) is False
+
+
+def test_native_cpu_bf16_asks_torch_checks_that_exist():
+    """torch's checks are private: if a torch release renames both, cpu_bf16 would silently train in
+    float32 everywhere; this fails first."""
+    from synthmix.core.runtime import native_cpu_bf16
+
+    assert any(hasattr(torch.cpu, name) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
+    assert isinstance(native_cpu_bf16(), bool)

@@ -237,10 +237,10 @@ def test_data_root_must_be_an_existing_folder(tmp_path):
         check_root("mnist", str(tmp_path / "f"))
 
 
-def test_cpu_bf16_takes_true_false_or_auto():
-    from synthmix.params import parse_params
-
-    assert parse_params({"classifier": {"cpu_bf16": True}}).classifier.cpu_bf16 is True
-    assert parse_params({"classifier": {"cpu_bf16": "auto"}}).classifier.cpu_bf16 == "auto"
-    with pytest.raises(ValueError, match=r"classifier\.cpu_bf16 = 'yes': must be a bool, or 'auto'"):
-        parse_params({"classifier": {"cpu_bf16": "yes"}})
+@pytest.mark.parametrize("section", ["classifier", "judge"])
+def test_cpu_bf16_takes_true_false_or_auto(section):
+    for value in (True, False, "auto"):
+        assert getattr(parse_params({section: {"cpu_bf16": value}}), section).cpu_bf16 == value
+    for bad, allowed in (("yes", "a bool, or 'auto'"), (1, "a bool")):
+        with pytest.raises(ParamsError, match=rf"{section}\.cpu_bf16 = {bad!r}: must be {allowed}"):
+            parse_params({section: {"cpu_bf16": bad}})

@@ -49,8 +49,8 @@ def fit(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray]
     once. `seed` fixes the initial weights and the random stream (batch order, augmentation,
     dropout). rt.amp (bf16 autocast on CUDA), p.cpu_bf16 (bf16 autocast on a CPU with native
     bf16, resolved for the image side by p.bf16_on_cpu) and rt.compile (torch.compile) only change
-    how the training forward pass runs; rt.log gets the means at each check. info: best_step and best_val_acc (those of the kept weights),
-    steps, and the validation curve.
+    how the training forward pass runs; rt.log gets the means at each check. info: best_step and
+    best_val_acc (those of the kept weights), steps, and the validation curve.
     """
     if steps < 1:
         raise ValueError(f"a classifier needs at least 1 training step, got {steps}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -95,10 +96,13 @@ def autocast(device: torch.device, amp: bool, cpu_bf16: bool = False):
     return contextlib.nullcontext()
 
 
+@functools.cache
 def native_cpu_bf16() -> bool:
-    """Whether this CPU computes bf16 natively (AMX tiles or AVX512-BF16). Elsewhere oneDNN emulates
-    bf16 and it is slower than float32, so `cpu_bf16` trains in float32 there. (torch's own checks;
-    private names, hence the getattr.)"""
+    """Whether this x86 CPU computes bf16 natively: AMX tiles (Intel Sapphire Rapids and later) or
+    AVX512-BF16 (Cooper Lake, AMD Zen 4). Elsewhere `cpu_bf16` trains in float32: oneDNN emulates
+    bf16 there, which is slower (ARM CPUs with bf16 instructions count as without: not measured).
+    Measured only on AMX (benchmarks/HISTORY.md). torch's own checks, private, hence the getattr
+    (tests/test_fit_recipe.py fails if both go)."""
     checks = [getattr(torch.cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
     return any(check() for check in checks if check is not None)
 

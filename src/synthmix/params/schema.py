@@ -148,7 +148,10 @@ class RefineParams:
 CLASSIFIER_ARCHS = ("cnn", "mobilenet_v2", "resnet18")
 TRAIN_LAYERS = ("all", "head")
 KEEP_WEIGHTS = ("best", "last")
-BF16_ABOVE = 16         # cpu_bf16 auto: bf16 for images over this side (at 8x8 it saves 8% of a step)
+# cpu_bf16 auto: bf16 for images over this side. Measured at 8x8 (bf16 saves 8% of a step, not
+# worth other numbers) and 28x28 (0.56x), not at 16x16; the image side, so for the cnn only (the
+# pretrained archs compute at input_size: set true or false for them)
+BF16_ABOVE = 16
 
 
 @dataclass(frozen=True)
