@@ -70,7 +70,8 @@ def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_pa
 
 
 @pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md",
-                                  "budget-mnist_sample-synthetic.md"])
+                                  "budget-mnist_sample-synthetic.md", "budget-mnist_sample-bf16.md",
+                                  "budget-mnist_sample-synthetic-bf16.md"])
 def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name):
     if not (RESULTS / name).exists():
         pytest.skip(f"{name} not written yet")
