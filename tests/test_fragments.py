@@ -69,22 +69,25 @@ def test_the_pipeline_benchmark_writes_the_committed_cost_fragments_shape(tmp_pa
     assert "| train_classifier mix_25 | 1 | 17.0 |" in text
 
 
-@pytest.mark.parametrize("name", ["budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md",
-                                  "budget-mnist_sample-synthetic.md", "budget-mnist_sample-bf16.md",
-                                  "budget-mnist_sample-synthetic-bf16.md"])
-def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name):
+@pytest.mark.parametrize("name,multiples", [
+    *[(name, [1.0, 4.0]) for name in ("budget-digits.md", "budget-mnist_sample.md", "budget-mnist_sample-real_200.md",
+                                      "budget-mnist_sample-synthetic.md", "budget-mnist_sample-bf16.md",
+                                      "budget-mnist_sample-synthetic-bf16.md")],
+    ("budget-mnist_sample-synthetic-curve-bf16.md", [1.0, 2.0, 4.0, 8.0])])
+def test_the_budget_benchmark_writes_the_committed_plateau_fragments_shape(tmp_path, name, multiples):
     if not (RESULTS / name).exists():
         pytest.skip(f"{name} not written yet")
     import classifier_budget
     from synthmix.variants import Variant
 
     variants = [Variant.parse(n) for n in ("real", "augmented_mix_50", "real_100")]
-    acc = {(v.name, m): [0.95, 0.96] for v in variants for m in (1.0, 4.0)}
-    table = classifier_budget.budget_table(variants, [1.0, 4.0], acc, {v.name: 800 for v in variants})
+    acc = {(v.name, m): [0.95, 0.96] for v in variants for m in multiples}
+    table = classifier_budget.budget_table(variants, multiples, acc, {v.name: 800 for v in variants})
     text = fragments.write(tmp_path / "f.md", "benchmarks/classifier_budget.py", "python benchmarks/classifier_budget.py",
                            ["head", "", *table], "abc")
     assert fragments.shape(text) == committed(name)
-    assert "| augmented_mix_50 | 800 | 0.9550 ± 0.0071 | 0.9550 ± 0.0071 | +0.00 | yes |" in text
+    cells = " | ".join(["0.9550 ± 0.0071"] * len(multiples))
+    assert f"| augmented_mix_50 | 800 | {cells} | +0.00 | yes |" in text
 
 
 def test_the_recipe_benchmark_writes_the_committed_recipe_fragments_shape(tmp_path):
